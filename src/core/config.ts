@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { AkkoError } from './errors/index.js'
+import { Secret } from './secret.js'
+import type { Level } from './log.js'
+
+/** S3 settings for an `s3://bucket/prefix` warehouse (SeaweedFS, MinIO, AWS). */
+export interface S3Config {
+  readonly endpoint?: string
+  readonly region: string
+  readonly accessKeyId?: string
+  readonly secretAccessKey?: Secret
+  /** Path-style addressing (`http://host/bucket/key`), needed by most self-hosted servers. */
+  readonly pathStyle: boolean
+}
+
+/** The effective configuration: defaults, then `akko.yaml`, then `AKKO_*` environment variables. */
+export interface AkkoConfig {
+  readonly home: string
+  readonly host: string
+  readonly port: number
+  /** PostgreSQL URL of the metastore; absent means embedded PGlite under `home`. */
+  readonly metastoreUrl?: Secret
+  /** Warehouse root: a local directory or `s3://bucket/prefix`. */
+  readonly warehouse: string
+  readonly s3: S3Config
+  readonly logLevel: Level
+  /** Where the configuration came from, for `akko config`. */
+  readonly sources: readonly string[]
+}
+
+interface RawConfig {
+  home?: string
+  host?: string
+  port?: number | string
+  metastoreUrl?: string
+  warehouse?: string
+  s3?: { endpoint?: string; region?: string; accessKeyId?: string; secretAccessKey?: string; pathStyle?: boolean | string }
+  logLevel?: string
+}
+
+const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
+  ['AKKO_HOME', (r, v) => (r.home = v)],
+  ['AKKO_HOST', (r, v) => (r.host = v)],
+  ['AKKO_PORT', (r, v) => (r.port = v)],
+  ['AKKO_METASTORE_URL', (r, v) => (r.metastoreUrl = v)],
+  ['AKKO_WAREHOUSE', (r, v) => (r.warehouse = v)],
+  ['AKKO_S3_ENDPOINT', (r, v) => ((r.s3 ??= {}).endpoint = v)],
+  ['AKKO_S3_REGION', (r, v) => ((r.s3 ??= {}).region = v)],
+  ['AKKO_S3_ACCESS_KEY_ID', (r, v) => ((r.s3 ??= {}).accessKeyId = v)],
+  ['AKKO_S3_SECRET_ACCESS_KEY', (r, v) => ((r.s3 ??= {}).secretAccessKey = v)],
+  ['AKKO_S3_PATH_STYLE', (r, v) => ((r.s3 ??= {}).pathStyle = v)],
+  ['AKKO_LOG_LEVEL', (r, v) => (r.logLevel = v)],
+]
+
+/**
+ * Loads the configuration. Misconfiguration fails here with INVALID_CONFIG, listing every problem,
+ * rather than on the first request.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AkkoConfig {
+  const sources: string[] = ['defaults']
+  const fromEnv: RawConfig = {}
+  for (const [name, set] of ENV) {
+    const v = env[name]
+    if (v !== undefined && v !== '') set(fromEnv, v)
+  }
+  const home = resolve(cwd, fromEnv.home ?? './.akko')
+  let raw: RawConfig = {}
+  for (const file of [join(home, 'akko.yaml'), join(cwd, 'akko.yaml')]) {
+    if (!existsSync(file)) continue
+    raw = readYaml(file)
+    sources.push(file)
+    break
+  }
+  if (Object.keys(fromEnv).length) sources.push('environment')
+  const merged: RawConfig = { ...raw, ...fromEnv, s3: { ...raw.s3, ...fromEnv.s3 } }
+  return validate(merged, home, sources)
+}
+
+function readYaml(file: string): RawConfig {
+  try {
+    const v = parseYaml(readFileSync(file, 'utf8')) as unknown
+    if (v === null || v === undefined) return {}
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error('the top level must be a mapping')
+    return v as RawConfig
+  } catch (e) {
+    throw new AkkoError('INVALID_CONFIG', `Cannot read ${file}: ${(e as Error).message}`, { file })
+  }
+}
+
+function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
+  const problems: string[] = []
+  const port = Number(r.port ?? 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`port must be an integer 0..65535, got ${JSON.stringify(r.port)}`)
+  const logLevel = (r.logLevel ?? 'info') as Level
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`logLevel must be debug|info|warn|error, got ${JSON.stringify(r.logLevel)}`)
+  const warehouse = r.warehouse ? (r.warehouse.startsWith('s3://') || r.warehouse.startsWith('s3a://') ? r.warehouse : resolve(home, r.warehouse)) : join(home, 'warehouse')
+  if (/^s3a?:\/\/$|^s3a?:\/\/\//.test(warehouse)) problems.push(`warehouse ${warehouse} has no bucket: use s3://bucket/prefix`)
+  if (r.metastoreUrl && !/^postgres(ql)?:\/\//.test(r.metastoreUrl)) problems.push('metastoreUrl must be a postgres:// or postgresql:// URL')
+  const s3 = r.s3 ?? {}
+  const pathStyle = s3.pathStyle === undefined ? Boolean(s3.endpoint) : s3.pathStyle === true || s3.pathStyle === 'true' || s3.pathStyle === '1'
+  if (problems.length) throw new AkkoError('INVALID_CONFIG', `Invalid configuration:\n- ${problems.join('\n- ')}`, { problems })
+  return Object.freeze({
+    home,
+    host: r.host ?? '127.0.0.1',
+    port,
+    metastoreUrl: r.metastoreUrl ? new Secret(r.metastoreUrl) : undefined,
+    warehouse,
+    s3: Object.freeze({
+      endpoint: s3.endpoint,
+      region: s3.region ?? 'us-east-1',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey ? new Secret(s3.secretAccessKey) : undefined,
+      pathStyle,
+    }),
+    logLevel,
+    sources: Object.freeze(sources),
+  })
+}
+
+/** The configuration as shown to a user: secrets hidden, including passwords inside URLs. */
+export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
+  return {
+    home: cfg.home,
+    host: cfg.host,
+    port: cfg.port,
+    metastore: cfg.metastoreUrl ? redactUrl(cfg.metastoreUrl.reveal()) : `embedded PGlite (${join(cfg.home, 'metastore')})`,
+    warehouse: cfg.warehouse,
+    s3: { ...cfg.s3, secretAccessKey: cfg.s3.secretAccessKey ? '***' : undefined },
+    logLevel: cfg.logLevel,
+    sources: cfg.sources,
+  }
+}
+
+/** Hides the password in a URL such as postgres://user:pw@host/db. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '***'
+  }
+}

@@ -1,0 +1,5 @@
+export * from './errors/index.js'
+export { jsonLogger, silentLogger, type Level, type LogEvent, type Logger } from './log.js'
+export { Secret } from './secret.js'
+export { paginate, collect, type IoOptions, type Page, type PageFetcher } from './io.js'
+export { loadConfig, configForDisplay, redactUrl, type AkkoConfig, type S3Config } from './config.js'
