@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { AkkoError } from '../../core/index.js'
+import type { SqlClient } from './metastore.js'
+import { AsyncMutex, sqlRun, sqlTransaction, type SqlConnection } from './sql-client.js'
+
+/** A {@link SqlClient} over embedded PGlite, plus the handle needed to close it. */
+export interface PgliteSqlClient extends SqlClient {
+  close(): Promise<void>
+}
+
+/**
+ * Opens (creating if needed) a PGlite database stored under `dir`. PGlite is one connection, so every
+ * statement and every transaction goes through one mutex: two concurrent `transaction()` calls run one
+ * after the other and never interleave statements.
+ */
+export async function pgliteClientOpen(dir: string): Promise<PgliteSqlClient> {
+  let db: PGlite
+  try {
+    mkdirSync(dir, { recursive: true })
+    db = await PGlite.create(dir)
+  } catch (e) {
+    throw new AkkoError('METASTORE_ERROR', `Cannot open the embedded metastore in ${dir}: ${(e as Error).message}. Check the directory is writable and not used by another process.`, { dir }, { cause: e })
+  }
+  // Parameterless statements use the simple protocol (exec) so a migration may hold several statements,
+  // as with node-postgres.
+  const conn: SqlConnection = {
+    query: (sql, params) => (params?.length ? db.query(sql, [...params]) : db.exec(sql)),
+  }
+  const mutex = new AsyncMutex()
+  let closed = false
+  const guard = (): void => {
+    if (closed) throw new AkkoError('METASTORE_ERROR', 'The metastore is closed', { dir })
+  }
+  return {
+    query: <R>(sql: string, params?: readonly unknown[]) =>
+      mutex.run(async () => {
+        guard()
+        return sqlRun<R>(conn, sql, params)
+      }),
+    transaction: <T>(fn: (tx: SqlClient) => Promise<T>) =>
+      mutex.run(async () => {
+        guard()
+        return sqlTransaction(conn, fn)
+      }),
+    close: () =>
+      mutex.run(async () => {
+        if (closed) return
+        closed = true
+        await db.close()
+      }),
+  }
+}
