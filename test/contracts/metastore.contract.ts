@@ -242,19 +242,22 @@ export function metastoreContract(name: string, open: () => Promise<OpenedMetast
 
     test('concurrent transactions never see or undo each other', async () => {
       await ms.sql.query('CREATE TABLE contract_tx (v text)')
+      let others: Promise<unknown>[] = []
       const failing = ms.sql.transaction(async (tx) => {
         await tx.query('INSERT INTO contract_tx VALUES ($1)', ['rolled-back'])
+        // Started while this transaction is open; on a single connection they must wait, not join it.
+        others = [
+          ms.sql.query('INSERT INTO contract_tx VALUES ($1)', ['plain']),
+          ms.sql.transaction(async (tx2) => {
+            await tx2.query('INSERT INTO contract_tx VALUES ($1)', ['committed'])
+            for (let i = 0; i < 5; i++) await tick()
+          }),
+        ]
         for (let i = 0; i < 5; i++) await tick()
         throw new Error('boom')
       })
-      const committing = ms.sql.transaction(async (tx) => {
-        await tx.query('INSERT INTO contract_tx VALUES ($1)', ['committed'])
-        for (let i = 0; i < 5; i++) await tick()
-      })
-      const plain = ms.sql.query('INSERT INTO contract_tx VALUES ($1)', ['plain'])
       await assert.rejects(failing, /boom/)
-      await committing
-      await plain
+      await Promise.all(others)
       const { rows } = await ms.sql.query<{ v: string }>('SELECT v FROM contract_tx ORDER BY v')
       assert.deepEqual(rows.map((r) => r.v), ['committed', 'plain'])
     })
