@@ -1,0 +1,14 @@
+import type { Command } from '../command.js'
+import { config } from './config.js'
+import { iceberg } from './iceberg/index.js'
+import { serve } from './serve.js'
+
+/** Every top-level command; add a new one here (one file per command in this folder). */
+export const COMMANDS: readonly Command[] = [serve, config, iceberg]
+
+/** The root command: `akko <command>`. */
+export const AKKO: Command = {
+  name: 'akko',
+  summary: 'AKKO, the open data platform in one process: Iceberg lakehouse, REST catalog, SQL, governance.',
+  subcommands: new Map(COMMANDS.map(c => [c.name, c])),
+}

@@ -1,0 +1,46 @@
+import { jsonLogger, loadConfig } from '../../core/index.js'
+import { createPlatform, startServer } from '../../platform.js'
+import { EXIT_OK, type Command } from '../command.js'
+import { envWithHome, HOME_OPTION } from './shared.js'
+
+/** `akko serve`: the whole platform on one port until Ctrl-C or SIGTERM. */
+export const serve: Command = {
+  name: 'serve',
+  summary: 'Start the platform (Iceberg REST catalog and the HTTP API) on one port',
+  options: {
+    home: HOME_OPTION,
+    host: { type: 'string', valueName: '<addr>', description: 'Address to listen on (default: $AKKO_HOST or 127.0.0.1)' },
+    port: { type: 'string', short: 'p', valueName: '<port>', description: 'Port to listen on, 0 for any free port (default: $AKKO_PORT or 8080)' },
+  },
+  async run({ values }, io) {
+    const env = { ...envWithHome(io.env, values.home) }
+    if (typeof values.host === 'string') env.AKKO_HOST = values.host
+    if (typeof values.port === 'string') env.AKKO_PORT = values.port
+    const cfg = loadConfig(env, io.cwd)
+    const log = jsonLogger(cfg.logLevel, io.stderr)
+    const platform = await createPlatform(cfg, log)
+    let server
+    try {
+      server = await startServer(platform, cfg, { env })
+    } catch (e) {
+      await platform.close()
+      throw e
+    }
+    io.stdout.write(
+      [
+        `AKKO is running at ${server.url}`,
+        `  Iceberg REST catalog URI: ${server.icebergUri}`,
+        server.auth === 'token'
+          ? `  Admin bearer token:       in ${server.adminTokenPath} (send "Authorization: Bearer <token>")`
+          : '  Authentication:           OFF (AKKO_AUTH=none)',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    )
+    const signal = await io.waitForShutdown()
+    io.stderr.write(`Received ${signal}, shutting down…\n`)
+    await server.close()
+    await platform.close()
+    return EXIT_OK
+  },
+}

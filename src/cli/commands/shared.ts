@@ -1,0 +1,25 @@
+import { jsonLogger, loadConfig } from '../../core/index.js'
+import { createPlatform, type Platform } from '../../platform.js'
+import type { CliIo, OptionSpec } from '../command.js'
+
+/** `--home`: the AKKO_HOME to use (overrides the environment). */
+export const HOME_OPTION: OptionSpec = { type: 'string', valueName: '<dir>', description: 'AKKO_HOME directory (default: $AKKO_HOME or ./.akko)' }
+
+/** The environment with `--home` applied, so the one config loader sees it like AKKO_HOME. */
+export function envWithHome(env: NodeJS.ProcessEnv, home: string | boolean | undefined): NodeJS.ProcessEnv {
+  return typeof home === 'string' && home ? { ...env, AKKO_HOME: home } : env
+}
+
+/**
+ * Opens the configured platform in-process (not over HTTP) for the duration of `fn`, then closes it.
+ * Logs go to stderr at warn level so command output stays clean.
+ */
+export async function withPlatform<T>(io: CliIo, home: string | boolean | undefined, fn: (p: Platform) => Promise<T>): Promise<T> {
+  const cfg = loadConfig(envWithHome(io.env, home), io.cwd)
+  const platform = await createPlatform(cfg, jsonLogger('warn', io.stderr))
+  try {
+    return await fn(platform)
+  } finally {
+    await platform.close()
+  }
+}

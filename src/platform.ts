@@ -1,0 +1,117 @@
+/**
+ * The composition root: the only place that chooses implementations from the configuration and wires
+ * layers together. Everything else receives its collaborators as constructor arguments.
+ */
+import { AkkoError, type AkkoConfig, type Logger } from './core/index.js'
+import { IcebergCatalog } from './storage/catalog/index.js'
+import type { Metastore } from './storage/metastore/metastore.js'
+import { openMetastore } from './storage/metastore/index.js'
+import type { ObjectStore } from './storage/object-store/object-store.js'
+import { openObjectStore } from './storage/object-store/index.js'
+import {
+  adminTokenEnsure,
+  bearerTokenAuthenticator,
+  httpAppCreate,
+  httpServerStart,
+  icebergErrorResponse,
+  icebergRestApp,
+  noAuthenticator,
+  type Authenticator,
+} from './serve/index.js'
+
+/** The running platform's services. */
+export interface Platform {
+  readonly cfg: AkkoConfig
+  readonly log: Logger
+  readonly metastore: Metastore
+  readonly store: ObjectStore
+  readonly catalog: IcebergCatalog
+  /** Closes everything in reverse order of opening; safe to call twice. */
+  close(): Promise<void>
+}
+
+/** Opens the metastore and the object store and builds the services on them. */
+export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Platform> {
+  const metastore = await openMetastore(cfg)
+  let store: ObjectStore
+  try {
+    store = await openObjectStore(cfg)
+  } catch (e) {
+    await metastore.close()
+    throw e
+  }
+  const catalog = new IcebergCatalog({ metastore, store, log })
+  let closed: Promise<void> | undefined
+  return {
+    cfg,
+    log,
+    metastore,
+    store,
+    catalog,
+    close: () => (closed ??= closeInOrder([store, metastore])),
+  }
+}
+
+/** How requests are authenticated: the generated admin token (default) or explicitly not at all. */
+export type AuthMode = 'token' | 'none'
+
+export interface StartServerOptions {
+  /** Defaults to `AKKO_AUTH` from `env` ('none' turns authentication off), else 'token'. */
+  readonly auth?: AuthMode
+  readonly env?: NodeJS.ProcessEnv
+}
+
+export interface StartedServer {
+  readonly url: string
+  /** Base URI for Iceberg REST clients. */
+  readonly icebergUri: string
+  readonly auth: AuthMode
+  /** Where the admin bearer token is stored (auth 'token' only). */
+  readonly adminTokenPath?: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts the HTTP server on cfg.host:cfg.port with every protocol mounted. Secure by default: the admin
+ * token is generated at first start; `AKKO_AUTH=none` turns authentication off with a warning.
+ */
+export async function startServer(platform: Platform, cfg: AkkoConfig, opts: StartServerOptions = {}): Promise<StartedServer> {
+  const auth = opts.auth ?? authModeFromEnv(opts.env ?? process.env)
+  let authenticate: Authenticator = noAuthenticator
+  let tokenPath: string | undefined
+  if (auth === 'token') {
+    const t = await adminTokenEnsure(cfg.home)
+    authenticate = bearerTokenAuthenticator(t.token)
+    tokenPath = t.path
+    platform.log.emit({ code: 'H003', level: 'info', msg: t.created ? 'admin token generated' : 'admin token loaded', path: t.path })
+  } else {
+    platform.log.emit({ code: 'H004', level: 'warn', msg: 'authentication is OFF (AKKO_AUTH=none): anyone who can reach the port has full access' })
+  }
+  const app = httpAppCreate({
+    authenticate,
+    log: platform.log,
+    mounts: [{ prefix: '/iceberg', app: icebergRestApp({ catalog: platform.catalog, log: platform.log }), renderError: e => icebergErrorResponse(e, platform.log) }],
+  })
+  const server = await httpServerStart(app, { host: cfg.host, port: cfg.port })
+  platform.log.emit({ code: 'H000', level: 'info', msg: 'listening', url: server.url })
+  return { url: server.url, icebergUri: `${server.url}/iceberg`, auth, adminTokenPath: tokenPath, close: () => server.close() }
+}
+
+function authModeFromEnv(env: NodeJS.ProcessEnv): AuthMode {
+  const v = env.AKKO_AUTH
+  if (v === undefined || v === '' || v === 'token') return 'token'
+  if (v === 'none') return 'none'
+  throw new AkkoError('INVALID_CONFIG', `AKKO_AUTH must be "token" or "none", got ${JSON.stringify(v)}`)
+}
+
+async function closeInOrder(items: ReadonlyArray<{ close(): Promise<void> }>): Promise<void> {
+  const errors: unknown[] = []
+  for (const item of items) {
+    try {
+      await item.close()
+    } catch (e) {
+      errors.push(e)
+    }
+  }
+  if (errors.length) throw errors[0]
+}

@@ -1,0 +1,3 @@
+/** The serve layer: protocol codecs and error mappers on the platform's one port. */
+export * from './http/index.js'
+export * from './iceberg-rest/index.js'
