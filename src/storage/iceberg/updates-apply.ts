@@ -1,5 +1,5 @@
 /**
- * How a commit changes table metadata: requirement checks and update application, following the Iceberg REST
+ * How a commit changes table metadata: update application, following the Iceberg REST
  * catalog semantics (ICE-API `CommitTableRequest`) and the reference implementation's metadata builder.
  * Pure functions: the base metadata is never mutated, a failing update leaves nothing half-applied.
  */
@@ -10,7 +10,8 @@ import { schemaHighestFieldId, schemaIndex } from './types.js'
 import type {
   MetadataLogEntry, PartitionField, PartitionSpec, Schema, Snapshot, SnapshotLogEntry, SnapshotRef, SortOrder, TableMetadata,
 } from './spec.js'
-import type { TableRequirement, TableUpdate, UnboundPartitionSpec, UnboundSchema } from './updates.js'
+import { refSnapshotId } from './requirements.js'
+import type { TableUpdate, UnboundPartitionSpec, UnboundSchema } from './updates.js'
 
 /** Options of `updatesApply`. */
 export interface UpdatesApplyOptions {
@@ -25,68 +26,6 @@ const LAST_ADDED = -1
 const PARTITION_ID_START = 1000
 const PREVIOUS_VERSIONS_MAX = 'write.metadata.previous-versions-max'
 const PREVIOUS_VERSIONS_DEFAULT = 100
-
-// ---------------------------------------------------------------- requirements
-
-function conflict(what: string, expected: unknown, actual: unknown): never {
-  throw new AkkoError('COMMIT_CONFLICT', `Requirement failed: ${what}: expected ${show(expected)}, found ${show(actual)}; reload the table and retry`,
-    { requirement: what, expected: show(expected), actual: show(actual) })
-}
-
-const show = (v: unknown): string => (v === null || v === undefined ? 'none' : String(v))
-
-/** The snapshot a ref points at, also for v1 metadata that only carries `current-snapshot-id`. */
-function refSnapshotId(m: TableMetadata, ref: string): bigint | null {
-  const r = m.refs[ref]
-  if (r) return r['snapshot-id']
-  const current = m['current-snapshot-id']
-  return ref === MAIN && current !== undefined && current !== null && current !== -1n ? current : null
-}
-
-/**
- * Checks commit requirements against the current metadata (`undefined` when the table does not exist).
- * Throws COMMIT_CONFLICT naming the failed requirement with expected and actual values; the client reloads and retries.
- */
-export function requirementsCheck(current: TableMetadata | undefined, reqs: readonly TableRequirement[]): void {
-  for (const r of reqs) {
-    if (r.type === 'assert-create') {
-      if (current) conflict('assert-create (table must not exist)', 'no table', `table ${current['table-uuid']}`)
-      continue
-    }
-    if (!current) conflict(r.type, 'an existing table', 'no table')
-    switch (r.type) {
-      case 'assert-table-uuid':
-        if (current['table-uuid'] !== r.uuid) conflict('assert-table-uuid', r.uuid, current['table-uuid'])
-        break
-      case 'assert-ref-snapshot-id': {
-        const actual = refSnapshotId(current, r.ref)
-        if (actual !== r['snapshot-id']) conflict(`assert-ref-snapshot-id for ref '${r.ref}'`, r['snapshot-id'], actual)
-        break
-      }
-      case 'assert-last-assigned-field-id':
-        if (current['last-column-id'] !== r['last-assigned-field-id']) {
-          conflict('assert-last-assigned-field-id', r['last-assigned-field-id'], current['last-column-id'])
-        }
-        break
-      case 'assert-current-schema-id':
-        if (current['current-schema-id'] !== r['current-schema-id']) conflict('assert-current-schema-id', r['current-schema-id'], current['current-schema-id'])
-        break
-      case 'assert-last-assigned-partition-id':
-        if (current['last-partition-id'] !== r['last-assigned-partition-id']) {
-          conflict('assert-last-assigned-partition-id', r['last-assigned-partition-id'], current['last-partition-id'])
-        }
-        break
-      case 'assert-default-spec-id':
-        if (current['default-spec-id'] !== r['default-spec-id']) conflict('assert-default-spec-id', r['default-spec-id'], current['default-spec-id'])
-        break
-      case 'assert-default-sort-order-id':
-        if (current['default-sort-order-id'] !== r['default-sort-order-id']) {
-          conflict('assert-default-sort-order-id', r['default-sort-order-id'], current['default-sort-order-id'])
-        }
-        break
-    }
-  }
-}
 
 // ---------------------------------------------------------------- updates
 

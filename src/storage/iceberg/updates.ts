@@ -1,14 +1,16 @@
 /**
  * The table-change model of the Iceberg REST catalog (ICE-API components `TableUpdate`, `TableRequirement`,
  * `CommitTableRequest`): typed updates and requirements, and strict parsers for their wire JSON.
- * Applying them lives in updates-apply.ts; both are re-exported here so callers import one module.
+ * Checking requirements lives in requirements.ts, applying updates in updates-apply.ts; both are re-exported
+ * here so callers import one module.
  */
 import { AkkoError } from '../../core/index.js'
 import type {
   IcebergType, PartitionStatisticsFile, Snapshot, SortOrder, StatisticsFile, StructField, StructType,
 } from './spec.js'
 
-export { requirementsCheck, updatesApply, updatesEmptyBase, type UpdatesApplyOptions } from './updates-apply.js'
+export { updatesApply, updatesEmptyBase, type UpdatesApplyOptions } from './updates-apply.js'
+export { requirementsCheck } from './requirements.js'
 
 /** A schema as sent by a client: `schema-id` is optional because the server assigns it. */
 export interface UnboundSchema extends StructType {
