@@ -242,20 +242,27 @@ export function metastoreContract(name: string, open: () => Promise<OpenedMetast
 
     test('concurrent transactions never see or undo each other', async () => {
       await ms.sql.query('CREATE TABLE contract_tx (v text)')
-      let others: Promise<unknown>[] = []
+      let inserted!: () => void
+      let release!: () => void
+      const insertedP = new Promise<void>((r) => (inserted = r))
+      const releaseP = new Promise<void>((r) => (release = r))
       const failing = ms.sql.transaction(async (tx) => {
         await tx.query('INSERT INTO contract_tx VALUES ($1)', ['rolled-back'])
-        // Started while this transaction is open; on a single connection they must wait, not join it.
-        others = [
-          ms.sql.query('INSERT INTO contract_tx VALUES ($1)', ['plain']),
-          ms.sql.transaction(async (tx2) => {
-            await tx2.query('INSERT INTO contract_tx VALUES ($1)', ['committed'])
-            for (let i = 0; i < 5; i++) await tick()
-          }),
-        ]
-        for (let i = 0; i < 5; i++) await tick()
+        inserted()
+        await releaseP
         throw new Error('boom')
       })
+      await insertedP
+      // Started while the failing transaction is open; on a single connection they must wait, not join it.
+      const others = [
+        ms.sql.query('INSERT INTO contract_tx VALUES ($1)', ['plain']),
+        ms.sql.transaction(async (tx2) => {
+          await tx2.query('INSERT INTO contract_tx VALUES ($1)', ['committed'])
+          for (let i = 0; i < 5; i++) await tick()
+        }),
+      ]
+      for (let i = 0; i < 5; i++) await tick()
+      release()
       await assert.rejects(failing, /boom/)
       await Promise.all(others)
       const { rows } = await ms.sql.query<{ v: string }>('SELECT v FROM contract_tx ORDER BY v')

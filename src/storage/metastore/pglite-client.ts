@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { AkkoError } from '../../core/index.js'
@@ -28,21 +29,43 @@ export async function pgliteClientOpen(dir: string): Promise<PgliteSqlClient> {
     query: (sql, params) => (params?.length ? db.query(sql, [...params]) : db.exec(sql)),
   }
   const mutex = new AsyncMutex()
+  // Marks code running inside a transaction callback: a call on the outer client from there would wait
+  // for the mutex its own transaction holds. Failing loudly beats hanging forever. The flag is cleared
+  // when the transaction ends, so work started inside it that outlives it is not blamed.
+  const insideTx = new AsyncLocalStorage<{ active: boolean }>()
   let closed = false
   const guard = (): void => {
+    if (insideTx.getStore()?.active) throw new AkkoError('INTERNAL', 'A metastore call was made on the outer client inside a transaction callback; use the transaction handed to the callback (this is a bug)')
     if (closed) throw new AkkoError('METASTORE_ERROR', 'The metastore is closed', { dir })
   }
   return {
-    query: <R>(sql: string, params?: readonly unknown[]) =>
-      mutex.run(async () => {
+    query: <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => {
+      try {
+        guard()
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      return mutex.run(async () => {
         guard()
         return sqlRun<R>(conn, sql, params)
-      }),
-    transaction: <T>(fn: (tx: SqlClient) => Promise<T>) =>
-      mutex.run(async () => {
+      })
+    },
+    transaction: <T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> => {
+      try {
         guard()
-        return sqlTransaction(conn, fn)
-      }),
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      return mutex.run(async () => {
+        guard()
+        const mark = { active: true }
+        try {
+          return await insideTx.run(mark, () => sqlTransaction(conn, fn))
+        } finally {
+          mark.active = false
+        }
+      })
+    },
     close: () =>
       mutex.run(async () => {
         if (closed) return

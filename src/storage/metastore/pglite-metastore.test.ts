@@ -42,3 +42,22 @@ test('a closed PGlite metastore refuses queries with METASTORE_ERROR', async () 
   await assert.rejects(ms.listNamespaces(), { code: 'METASTORE_ERROR' })
   rmSync(home, { recursive: true, force: true })
 })
+
+test('PGlite: using the outer client inside a transaction fails instead of hanging', async () => {
+  const home = tmpHome('akko-ms-reentrant-')
+  const ms = await PgliteMetastore.open(home)
+  try {
+    await ms.createNamespace(['r'])
+    await assert.rejects(
+      ms.sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO akko_namespaces (namespace) VALUES ('{r2}')`)
+        await ms.loadNamespace(['r'])
+      }),
+      { code: 'INTERNAL' },
+    )
+    assert.equal(await ms.namespaceExists(['r2']), false, 'the transaction was rolled back')
+  } finally {
+    await ms.close()
+    rmSync(home, { recursive: true, force: true })
+  }
+})
