@@ -69,7 +69,7 @@ export async function commandRun(cmd: Command, argv: readonly string[], io: CliI
     const options = { ...cmd.options, help: HELP }
     const parsed = parseArgs({
       args: [...argv],
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, short: o.short, default: o.default }])) as never,
+      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, parseArgsOption(o)])) as never,
       allowPositionals: true,
       strict: true,
     }) as { values: Record<string, string | boolean | undefined>; positionals: string[] }
@@ -89,6 +89,14 @@ export async function commandRun(cmd: Command, argv: readonly string[], io: CliI
     const isParseError = typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')
     return reportError(isParseError ? usageError((e as Error).message) : e, io, json, path)
   }
+}
+
+/** `util.parseArgs` rejects keys set to undefined, so only present settings are passed. */
+function parseArgsOption(o: OptionSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: o.type }
+  if (o.short !== undefined) out.short = o.short
+  if (o.default !== undefined) out.default = o.default
+  return out
 }
 
 function reportError(err: unknown, io: CliIo, json: boolean, path: readonly string[]): ExitCode {
