@@ -66,9 +66,60 @@ const HEADER_TYPE = avsc.Type.forSchema({
 })
 const LONG_TYPE = avsc.Type.forSchema('long')
 
-/** Builds the avsc type for a schema, with every long decoded as bigint. */
+/** The parts of avsc's internal reader ("tap") the guarded collections below use. */
+interface AvscTap {
+  buf: Buffer
+  pos: number
+  readLong(): number
+  skipLong(): void
+  readString(): string
+}
+type AvscReader = { _read(tap: AvscTap): unknown }
+
+/** A block's item count, refused when it exceeds the bytes left: every item of an Iceberg array or map takes at least one. */
+function readCount(tap: AvscTap): number {
+  let n = tap.readLong()
+  if (n < 0) {
+    n = -n
+    tap.skipLong()
+  }
+  if (!Number.isSafeInteger(n) || n > tap.buf.length - tap.pos) throw new Error('an array or map claims more items than bytes left')
+  return n
+}
+
+// avsc pre-allocates an array from the item count it reads, so one corrupt count can exhaust memory or spin for
+// minutes. Arrays and maps are therefore read by these subclasses, which check the count against the bytes left.
+const { ArrayType, MapType } = avsc.types as unknown as Record<string, new (schema: unknown, opts: unknown) => object>
+
+class GuardedArrayType extends ArrayType! {
+  _read(tap: AvscTap): unknown[] {
+    const items = (this as unknown as { itemsType: AvscReader }).itemsType
+    const out: unknown[] = []
+    for (let n = readCount(tap); n > 0; n = readCount(tap)) while (n-- > 0) out.push(items._read(tap))
+    return out
+  }
+}
+
+class GuardedMapType extends MapType! {
+  _read(tap: AvscTap): Record<string, unknown> {
+    const values = (this as unknown as { valuesType: AvscReader }).valuesType
+    const out: Record<string, unknown> = {}
+    for (let n = readCount(tap); n > 0; n = readCount(tap)) while (n-- > 0) out[tap.readString()] = values._read(tap)
+    return out
+  }
+}
+
+function guardedCollections(schema: unknown, opts: unknown): avsc.Type | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined
+  const t = (schema as { type?: unknown }).type
+  if (t === 'array') return new GuardedArrayType(schema, opts) as unknown as avsc.Type
+  if (t === 'map') return new GuardedMapType(schema, opts) as unknown as avsc.Type
+  return undefined
+}
+
+/** Builds the avsc type for a schema: every long decoded as bigint, arrays and maps guarded against corrupt counts. */
 export function avroType(schema: AvroSchema): avsc.Type {
-  return avsc.Type.forSchema(schema as avsc.Schema, { registry: { long: BIGINT_LONG } as never })
+  return avsc.Type.forSchema(schema as avsc.Schema, { registry: { long: BIGINT_LONG } as never, typeHook: guardedCollections as never })
 }
 
 /** An opened container file: its header metadata, the writer's schema, and its records (decoded lazily). */

@@ -92,6 +92,20 @@ describe('manifestListWrite / manifestListRead', () => {
     })
     assert.equal(store.files.has('mem://s2.avro'), false)
   })
+
+  test('a manifest holding only DELETED entries gets the snapshot sequence number as its minimum', async () => {
+    const store = memoryStore()
+    const mf = await manifestWrite(store, 'mem://gone.avro', {
+      schema: SCHEMA, spec: SPEC, formatVersion: 2, content: 0, snapshotId: 9n,
+      entries: [{ status: 2, snapshot_id: 9n, sequence_number: 1, file_sequence_number: 1, data_file: file('mem://a.parquet', 1, 1) }],
+    })
+    assert.deepEqual([mf.sequence_number, mf.min_sequence_number, mf.deleted_files_count, mf.deleted_rows_count], [MANIFEST_UNASSIGNED_SEQ, MANIFEST_UNASSIGNED_SEQ, 1, 1])
+    await manifestListWrite(store, 'mem://s.avro', { snapshotId: 9n, sequenceNumber: 3, manifests: [mf] })
+    const [back] = await manifestListRead(store, 'mem://s.avro')
+    assert.deepEqual([back!.sequence_number, back!.min_sequence_number], [3, 3])
+    assert.deepEqual(await manifestRead(store, back!), [])
+    assert.equal((await manifestRead(store, back!, { includeDeleted: true }))[0]!.sequence_number, 1)
+  })
 })
 
 // A v1 table as an older Java writer left it: no content, no sequence numbers, optional counts named

@@ -25,23 +25,25 @@ const num = avroLongToNumber
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number))
 const buf = (u: Uint8Array | null | undefined) => (u == null ? null : Buffer.from(u.buffer, u.byteOffset, u.byteLength))
 
-/** Settles the sequence numbers of manifests added by this snapshot (Java's ManifestListWriter does the same). */
+/**
+ * Settles the sequence numbers of manifests added by this snapshot (Java's ManifestListWriter does the same):
+ * an unassigned sequence number becomes the snapshot's; an unassigned minimum (every live entry inherits,
+ * or none is live) becomes the manifest's sequence number.
+ */
 function settle(m: ManifestFile, o: ManifestListWriteOptions): ManifestFile {
-  if (m.sequence_number !== MANIFEST_UNASSIGNED_SEQ) {
-    if (m.min_sequence_number === MANIFEST_UNASSIGNED_SEQ) {
-      throw new AkkoError('INVALID_ARGUMENT', `Manifest ${m.manifest_path} has a sequence number but no min_sequence_number`, { manifest: m.manifest_path })
+  let seq = m.sequence_number
+  if (seq === MANIFEST_UNASSIGNED_SEQ) {
+    if (m.added_snapshot_id !== o.snapshotId) {
+      throw new AkkoError(
+        'INVALID_ARGUMENT',
+        `Manifest ${m.manifest_path} has no sequence number yet but was added by snapshot ${m.added_snapshot_id}, not ${o.snapshotId}`,
+        { manifest: m.manifest_path },
+      )
     }
-    return m
+    seq = o.sequenceNumber
   }
-  if (m.added_snapshot_id !== o.snapshotId) {
-    throw new AkkoError(
-      'INVALID_ARGUMENT',
-      `Manifest ${m.manifest_path} has no sequence number yet but was added by snapshot ${m.added_snapshot_id}, not ${o.snapshotId}`,
-      { manifest: m.manifest_path },
-    )
-  }
-  const min = m.min_sequence_number === MANIFEST_UNASSIGNED_SEQ ? o.sequenceNumber : m.min_sequence_number
-  return { ...m, sequence_number: o.sequenceNumber, min_sequence_number: min }
+  const min = m.min_sequence_number === MANIFEST_UNASSIGNED_SEQ ? seq : m.min_sequence_number
+  return seq === m.sequence_number && min === m.min_sequence_number ? m : { ...m, sequence_number: seq, min_sequence_number: min }
 }
 
 function toAvro(m: ManifestFile): Rec {
