@@ -151,7 +151,7 @@ export function* manifestDecode(bytes: Uint8Array, mf: ManifestFile, opts: { inc
   const snapshotId = avroFieldReader<bigint | null>(avroFieldById(top, 1, 'snapshot_id'), big, null)
   const seq = avroFieldReader<number | null>(seqField, num, null)
   const fileSeq = avroFieldReader<number | null>(avroFieldById(top, 4, 'file_sequence_number'), num, null)
-  const dataFile = dataFileReader(dataFileField, named, file.meta, location, mf.partition_spec_id ?? header.partitionSpecId ?? 0)
+  const dataFile = dataFileReader(dataFileField, named, file.meta, location, mf.partition_spec_id)
   const v1 = header.formatVersion === 1
   for (const raw of file.records()) {
     const rec = raw as Rec

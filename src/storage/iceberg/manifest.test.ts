@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict'
+import { Buffer } from 'node:buffer'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { AkkoError } from '../../core/index.js'
 import { sharedDir } from '../../../test/support/paths.js'
 import type { ObjectStore } from '../object-store/object-store.js'
+import { avroContainerWrite, type AvroSchemaObject } from './avro-codec.js'
+import { avroManifestEntrySchema } from './avro-schemas.js'
 import { jsonParseLossless } from './json.js'
 import { manifestListRead } from './manifest-list.js'
-import { manifestEntries, manifestRead, manifestWrite, MANIFEST_UNASSIGNED_SEQ, type ManifestEntryInput } from './manifest.js'
+import { manifestEntries, manifestRead, manifestWrite, MANIFEST_UNASSIGNED_SEQ, type ManifestDataFile, type ManifestEntryInput } from './manifest.js'
 import type { ManifestFile, PartitionSpec, Schema, TableMetadata } from './spec.js'
 import { valueFromBytes, valueToBytes } from './values.js'
 
@@ -301,6 +304,44 @@ describe('manifestWrite', () => {
     )
     assert.equal(store.files.size, 0)
   })
+})
+
+test('v3 fields a newer writer adds are read, and a uuid/decimal partition decodes to its in-memory form', async () => {
+  const store = testStore()
+  const base = avroManifestEntrySchema([
+    { fieldId: 1000, name: 'u', type: 'uuid' },
+    { fieldId: 1001, name: 'd', type: 'decimal(20, 3)' },
+  ])
+  const df = base.fields!.find((f) => f.name === 'data_file')!.type as AvroSchemaObject
+  const v3 = {
+    ...base,
+    fields: base.fields!.map((f) => f.name !== 'data_file' ? f : {
+      ...f,
+      type: { ...df, fields: [...df.fields!, { name: 'first_row_id', type: ['null', 'long'], default: null, 'field-id': 142 }] },
+    }),
+  }
+  const uuid = 'f79c3e09-677c-4bbd-a479-3f349cb785e7'
+  const rec = {
+    status: 1, snapshot_id: null, sequence_number: null, file_sequence_number: null,
+    data_file: {
+      content: 1, file_path: 'mem://pos.parquet', file_format: 'parquet',
+      partition: { u: Buffer.from(uuid.replace(/-/g, ''), 'hex'), d: Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]) },
+      record_count: 3n, file_size_in_bytes: 10n, column_sizes: null, value_counts: null, null_value_counts: null, nan_value_counts: null,
+      lower_bounds: null, upper_bounds: null, key_metadata: null, split_offsets: null, equality_ids: null, sort_order_id: null,
+      referenced_data_file: 'mem://data.parquet', first_row_id: 2n ** 40n,
+    },
+  }
+  store.files.set('mem://v3.avro', avroContainerWrite(v3, { 'format-version': '3', content: 'deletes' }, [rec]))
+  const [e] = await manifestRead(store, {
+    manifest_path: 'mem://v3.avro', manifest_length: 0, partition_spec_id: 4, content: 1, sequence_number: 8, min_sequence_number: 8,
+    added_snapshot_id: 99n, added_files_count: 1, existing_files_count: 0, deleted_files_count: 0, added_rows_count: 3, existing_rows_count: 0, deleted_rows_count: 0,
+  })
+  const d = e!.data_file as ManifestDataFile
+  assert.deepEqual([e!.snapshot_id, e!.sequence_number, d.spec_id, d.content], [99n, 8, 4, 1])
+  assert.deepEqual(d.partition, { u: uuid, d: -2n })
+  assert.equal(d.referenced_data_file, 'mem://data.parquet')
+  assert.equal(d.first_row_id, 2n ** 40n)
+  assert.equal(d.column_sizes, null)
 })
 
 describe('unreadable manifests', () => {
