@@ -153,13 +153,15 @@ export class IcebergCatalog {
     const dup = names.find((n, i) => names.indexOf(n) !== i)
     if (dup) throw new AkkoError('INVALID_REQUEST', `Table ${dup} appears twice in one transaction: merge its changes`, { table: dup })
     const prepared: PreparedCommit[] = []
+    let swapping = false
     try {
       for (const c of changes) prepared.push(await this.#prepare(c, o))
+      swapping = true
       await this.metastore.swapPointers(prepared.map(({ ident, expected, next }) => ({ ident, expected, next })), o)
     } catch (e) {
-      // After a definite failure the new files are garbage. After an unknown one (the metastore went away
-      // mid-swap) they may already be current, so they are kept: deleting them could break the table.
-      if (isDefiniteFailure(e)) for (const p of prepared) await this.#deleteQuietly(p.next)
+      // Before the swap, or after a definite failure of it, the new files are garbage. After an unknown
+      // failure (the metastore went away mid-swap) they may already be current: deleting them could break the table.
+      if (!swapping || isDefiniteFailure(e)) for (const p of prepared) await this.#deleteQuietly(p.next)
       throw e
     }
     return prepared.map(p => {
