@@ -3,6 +3,7 @@
  * these helpers, so column names with spaces, quotes or unicode and paths with quotes stay inert.
  * @module
  */
+import { AkkoError } from '../../../core/index.js'
 
 /** A double-quoted DuckDB identifier (`a"b` → `"a""b"`). */
 export function sqlIdent(name: string): string {
@@ -15,7 +16,7 @@ export function sqlIdent(name: string): string {
  * and are rejected rather than silently truncated.
  */
 export function sqlString(value: string): string {
-  if (value.includes('\u0000')) throw new TypeError('A SQL string literal cannot contain a NUL character')
+  if (value.includes('\u0000')) throw new AkkoError('INVALID_ARGUMENT', 'Text containing a NUL character cannot be passed to DuckDB', {})
   return `'${value.replaceAll("'", "''")}'`
 }
 
