@@ -36,6 +36,11 @@ export interface ScanSqlOptions extends IoOptions {
   readonly store: ObjectStore
   /** The full table schema, to type equality-delete columns that the projection leaves out. */
   readonly tableSchema?: Schema
+  /**
+   * Also return `_file` (the data file's location as the table metadata records it) and `_pos` (the row's
+   * 0-based position in that file): what row-level DELETE, UPDATE and MERGE turn into position deletes.
+   */
+  readonly withFilePos?: boolean
 }
 
 /** Internal name of a column while it is read (`__akko_c<id>`), so no user column name can clash. */
@@ -60,20 +65,31 @@ interface ResolvedTask {
 export async function scanSql(opts: ScanSqlOptions): Promise<{ sql: string }> {
   const { schema } = opts
   const output = schema.fields.length === 0 ? 'NULL AS "__akko_row"' : schema.fields.map((f) => `${col(f.id)} AS ${sqlIdent(f.name)}`).join(', ')
+  const filePos = opts.withFilePos === true
   if (opts.tasks.length === 0) {
     const typed = schema.fields.length === 0 ? 'NULL AS "__akko_row"' : schema.fields.map((f) => `CAST(NULL AS ${icebergToDuckType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ')
-    return { sql: `SELECT ${typed} WHERE false` }
+    return { sql: `SELECT ${typed}${filePos ? ', NULL::VARCHAR AS "_file", NULL::BIGINT AS "_pos"' : ''} WHERE false` }
   }
   const resolved = await tasksResolve(opts)
   const hasDeletes = (r: ResolvedTask): boolean => r.positionDeletes.length > 0 || r.equalityDeletes.length > 0
   const plain = resolved.filter((r) => !hasDeletes(r))
   const withDeletes = resolved.filter(hasDeletes)
   const parts: string[] = []
-  if (plain.length > 0) {
-    parts.push(`SELECT ${output} FROM read_parquet(${sqlStringList(plain.map((r) => r.local))}, ${schemaParam(schema.fields)}, hive_partitioning = false)`)
-  }
   const ctes: string[] = []
-  if (withDeletes.length > 0) parts.push(deletedReadSql(opts, withDeletes, output, ctes))
+  // With `_file`/`_pos`, files are read with their local path and row number, and a small map turns the
+  // local path back into the location the metadata records (what position delete files must name).
+  const fileJoin = filePos ? ' JOIN __akko_fmap AS fm ON fm.local = d.__akko_file' : ''
+  const outputFull = filePos ? `${output}, fm.location AS "_file", d.file_row_number AS "_pos"` : output
+  if (filePos) {
+    const pairs = resolved.map((r) => `(${sqlString(r.local)}, ${sqlString(r.task.dataFile.file_path)})`)
+    ctes.push(`__akko_fmap(local, location) AS (SELECT * FROM (VALUES ${pairs.join(', ')}))`)
+  }
+  if (plain.length > 0) {
+    parts.push(filePos
+      ? `SELECT ${outputFull} FROM read_parquet(${sqlStringList(plain.map((r) => r.local))}, ${schemaParam(schema.fields)}, filename = '__akko_file', file_row_number = true, hive_partitioning = false) AS d${fileJoin}`
+      : `SELECT ${output} FROM read_parquet(${sqlStringList(plain.map((r) => r.local))}, ${schemaParam(schema.fields)}, hive_partitioning = false)`)
+  }
+  if (withDeletes.length > 0) parts.push(deletedReadSql(opts, withDeletes, outputFull, ctes, fileJoin))
   const body = parts.join('\nUNION ALL\n')
   return { sql: ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n${body}` : body }
 }
@@ -119,7 +135,7 @@ function schemaParam(fields: readonly StructField[]): string {
 }
 
 /** The read of data files that have deletes; adds the CTEs it needs to `ctes`. */
-function deletedReadSql(opts: ScanSqlOptions, tasks: readonly ResolvedTask[], output: string, ctes: string[]): string {
+function deletedReadSql(opts: ScanSqlOptions, tasks: readonly ResolvedTask[], output: string, ctes: string[], fileJoin = ''): string {
   const eqGroups = new Map<string, { ids: number[]; pairs: Array<[string, string]> }>()
   const posPairs: Array<[string, string, string]> = []
   for (const r of tasks) {
@@ -146,7 +162,7 @@ function deletedReadSql(opts: ScanSqlOptions, tasks: readonly ResolvedTask[], ou
     conditions.push(`NOT EXISTS (SELECT 1 FROM ${name} e WHERE e.data_file = d.__akko_file AND ${match})`)
   }
   const files = sqlStringList([...new Set(tasks.map((r) => r.local))])
-  return `SELECT ${output} FROM read_parquet(${files}, ${schemaParam(readFields)}, filename = '__akko_file', file_row_number = true, hive_partitioning = false) AS d
+  return `SELECT ${output} FROM read_parquet(${files}, ${schemaParam(readFields)}, filename = '__akko_file', file_row_number = true, hive_partitioning = false) AS d${fileJoin}
 WHERE ${conditions.join('\n  AND ')}`
 }
 

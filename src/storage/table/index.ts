@@ -1,0 +1,6 @@
+export { tableLoad, tableName, type TableContext, type TableState } from './table-context.js'
+export { snapshotCommit, branchHead, currentSchema, specById, type SnapshotChange, type CommitResult, type ConcurrentChanges } from './snapshot-producer.js'
+export { scanPlan, snapshotSelect, type ScanPlan, type ScanPlanOptions, type SnapshotSelector, type ScanPlanMetrics } from './scan-planner.js'
+export { tableAppend, tableDelete, tableOverwrite, tableRowChanges, tableScanSql, tableReadAll, type RowSource, type RowPredicate, type WriteResult } from './table-operations.js'
+export { snapshotsExpire, orphanFilesRemove, dataFilesRewrite, manifestsRewrite, reachableFiles, type Progress } from './maintenance.js'
+export { snapshotIdNew } from './snapshot-id.js'
