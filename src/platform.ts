@@ -7,6 +7,8 @@ import { IcebergCatalog } from './storage/catalog/index.js'
 import type { Metastore } from './storage/metastore/metastore.js'
 import { openMetastore } from './storage/metastore/index.js'
 import type { ObjectStore } from './storage/object-store/object-store.js'
+import { DuckRuntime } from './storage/iceberg/duck/index.js'
+import type { TableContext } from './storage/table/index.js'
 import { openObjectStore } from './storage/object-store/index.js'
 import {
   adminTokenEnsure,
@@ -26,6 +28,10 @@ export interface Platform {
   readonly metastore: Metastore
   readonly store: ObjectStore
   readonly catalog: IcebergCatalog
+  /** DuckDB: writes and reads the tables' Parquet files. */
+  readonly duck: DuckRuntime
+  /** What table operations (append, delete, scan, maintenance) take as their first argument. */
+  readonly tables: TableContext
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -41,6 +47,14 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     throw e
   }
   const catalog = new IcebergCatalog({ metastore, store, log })
+  let duck: DuckRuntime
+  try {
+    duck = await DuckRuntime.create({ home: cfg.home })
+  } catch (e) {
+    await closeInOrder([store, metastore])
+    throw e
+  }
+  const duckClosable = { close: async () => duck.close() }
   let closed: Promise<void> | undefined
   return {
     cfg,
@@ -48,7 +62,9 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     metastore,
     store,
     catalog,
-    close: () => (closed ??= closeInOrder([store, metastore])),
+    duck,
+    tables: { catalog, store, duck, log },
+    close: () => (closed ??= closeInOrder([duckClosable, store, metastore])),
   }
 }
 
