@@ -19,6 +19,8 @@ export interface TestPlatformOptions {
   /** A PostgreSQL metastore URL; embedded PGlite when absent. */
   readonly metastoreUrl?: string
   readonly log?: Logger
+  /** Extra configuration as environment variables (e.g. an S3 warehouse). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /** Starts a platform + server the way `akko serve` does, with authentication on. */
@@ -26,6 +28,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
   const home = tmpHome('akko-platform-')
   const env: NodeJS.ProcessEnv = { AKKO_HOME: home, AKKO_PORT: '0', AKKO_HOST: '127.0.0.1' }
   if (opts.metastoreUrl) env.AKKO_METASTORE_URL = opts.metastoreUrl
+  Object.assign(env, opts.env)
   const cfg = loadConfig(env, home)
   const platform = await createPlatform(cfg, opts.log ?? silentLogger)
   const server = await startServer(platform, cfg, { auth: 'token' })
