@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { AkkoError } from '../../core/index.js'
 import { dataFilesWrite, positionDeletesWrite, scanSql } from '../iceberg/duck/index.js'
+import { duckRunAll } from '../iceberg/duck/duck-run.js'
 import type { Expr } from '../iceberg/expressions.js'
 import type { DataFile } from '../iceberg/spec.js'
 import type { TableIdent } from '../metastore/metastore.js'
@@ -131,7 +132,7 @@ export async function tableReadAll(ctx: TableContext, ident: TableIdent, opts: S
   const state = await tableLoad(ctx, ident)
   const { sql } = await tableScanSql(ctx, state, opts)
   return withConnection(ctx, async conn => {
-    const r = await conn.runAndReadAll(`SELECT * FROM (${sql}) ${opts.orderBy ? `ORDER BY ${opts.orderBy}` : ''}`)
+    const r = await duckRunAll(conn, `SELECT * FROM (${sql}) ${opts.orderBy ? `ORDER BY ${opts.orderBy}` : ''}`, `Reading ${tableName(ident)}`, opts.signal)
     return r.getRowObjects() as Record<string, unknown>[]
   })
 }

@@ -7,6 +7,8 @@ import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api'
 import { AkkoError, type ErrorCode } from '../../../core/index.js'
 
 const KIND_TO_CODE: ReadonlyArray<readonly [RegExp, ErrorCode]> = [
+  [/^(Invalid Input|IO) Error: .*(not a parquet file|too small to be a Parquet file|magic bytes|corrupt|Invalid metadata|Invalid Thrift|could not read)/i, 'CORRUPT_FILE'],
+  [/^IO Error: (No files found|Cannot open file)/, 'FILE_NOT_FOUND'],
   [/^Parser Error/, 'SYNTAX_ERROR'],
   [/^(Binder|Catalog|Conversion|Invalid Input|Out of Range|Constraint|Mismatch Type|Invalid Type) Error/, 'INVALID_ARGUMENT'],
   [/^(IO|HTTP|Permission) Error/, 'STORAGE_ERROR'],
