@@ -1,7 +1,7 @@
 import { manifestListRead, manifestRead, scanPlan, schemaIndex } from '../../../storage/index.js'
 import type { DataFile, IcebergType, TableMetadata } from '../../../storage/index.js'
 // Not on the storage surface yet; the same rendering as partition paths (`ts_day=2026-01-15`).
-import { transformToHumanString } from '../../../storage/iceberg/transforms.js'
+import { transformToHumanString } from '../../../storage/index.js'
 import { EXIT_OK, type Command } from '../../command.js'
 import { FORMAT_OPTION, outputRows } from '../../output.js'
 import { HOME_OPTION, withPlatform } from '../shared.js'

@@ -1,0 +1,72 @@
+import type { DuckDBConnection } from '@duckdb/node-api'
+import type { Session } from '../engine.js'
+
+/** A column as catalogs describe it (SHOW COLUMNS, DESCRIBE, information_schema.columns). */
+export interface ColumnInfo {
+  readonly name: string
+  /** Trino type string. */
+  readonly type: string
+  readonly nullable: boolean
+  readonly comment?: string
+}
+
+/** A fully qualified table reference after name resolution. */
+export interface TableRef {
+  readonly catalog: string
+  readonly schema: string
+  readonly table: string
+}
+
+/** A simple predicate the engine could extract from WHERE/ON for one table: `column op literal(s)`. */
+export interface PushdownPredicate {
+  readonly column: string
+  readonly op: '=' | '<>' | '<' | '<=' | '>' | '>=' | 'in' | 'is null' | 'is not null'
+  /** JS values: number | bigint | string | boolean | Date; an array for 'in'. */
+  readonly value?: unknown
+}
+
+/** Time travel: Trino's `FOR VERSION AS OF n` / `FOR TIMESTAMP AS OF ts`. */
+export interface TableVersion {
+  readonly snapshotId?: bigint
+  readonly ref?: string
+  readonly asOfMs?: number
+}
+
+/** What a connector gets when the engine binds one table reference of one query. */
+export interface ScanContext {
+  /** The query's DuckDB connection (sandboxed); a connector may create TEMP tables on it, named with `tempName()`. */
+  readonly conn: DuckDBConnection
+  readonly session: Session
+  readonly signal?: AbortSignal
+  tempName(): string
+}
+
+export interface ScanRequest {
+  /** Columns the query needs (all when absent). */
+  readonly columns?: readonly string[]
+  /** Conjuncts the connector MAY use to skip data; the engine still applies the full WHERE on top. */
+  readonly filters: readonly PushdownPredicate[]
+  readonly version?: TableVersion
+  /**
+   * Also produce the hidden columns `_file` (VARCHAR) and `_pos` (BIGINT) identifying each row's physical position
+   * (Iceberg: the data file location and row number): what UPDATE, DELETE and MERGE turn into position deletes.
+   * Connectors that cannot (postgresql, system) throw NOT_SUPPORTED.
+   */
+  readonly withRowIds?: boolean
+}
+
+/**
+ * A catalog of tables (Trino's "connector"): `iceberg`, `postgresql` (one per configured database), `system`.
+ * Table rows are exposed to the engine as a DuckDB SQL relation that the binder substitutes for the table
+ * reference, so the governance layer can wrap it (row filters, column masks) at that one place.
+ */
+export interface Connector {
+  readonly catalog: string
+  readonly kind: 'iceberg' | 'postgresql' | 'system'
+  listSchemas(session: Session): Promise<string[]>
+  listTables(session: Session, schema: string): Promise<string[]>
+  /** Columns of a table, or undefined when it does not exist. */
+  describeTable(session: Session, ref: TableRef): Promise<ColumnInfo[] | undefined>
+  /** DuckDB SQL producing the table's rows with columns named as `describeTable` names them. */
+  scan(ctx: ScanContext, ref: TableRef, req: ScanRequest): Promise<{ readonly sql: string }>
+}
