@@ -3,13 +3,10 @@
  * layers together. Everything else receives its collaborators as constructor arguments.
  */
 import { AkkoError, type AkkoConfig, type Logger } from './core/index.js'
-import { IcebergCatalog } from './storage/catalog/index.js'
-import type { Metastore } from './storage/metastore/metastore.js'
-import { openMetastore } from './storage/metastore/index.js'
-import type { ObjectStore } from './storage/object-store/object-store.js'
-import { DuckRuntime } from './storage/iceberg/duck/index.js'
-import type { TableContext } from './storage/table/index.js'
-import { openObjectStore } from './storage/object-store/index.js'
+import {
+  DuckRuntime, IcebergCatalog, openMetastore, openObjectStore,
+  type Metastore, type ObjectStore, type TableContext,
+} from './storage/index.js'
 import {
   adminTokenEnsure,
   bearerTokenAuthenticator,

@@ -1,4 +1,4 @@
-import { jsonStringifyLossless } from '../storage/iceberg/json.js'
+import { jsonStringifyLossless } from '../storage/index.js'
 import type { CliIo } from './command.js'
 
 export type OutputFormat = 'table' | 'json'

@@ -8,5 +8,5 @@ export type { ObjectStore, ObjectInfo, ByteRange, PutOptions } from './object-st
 export { LocalObjectStore, S3ObjectStore, openObjectStore } from './object-store/index.js'
 export type { Metastore, Namespace, TableIdent, TableRecord, Migration, SqlClient, PointerSwap } from './metastore/metastore.js'
 export { PgliteMetastore, PostgresMetastore, openMetastore, STORAGE_MIGRATIONS } from './metastore/index.js'
-export { IcebergCatalog } from './catalog/index.js'
+export * from './catalog/index.js'
 export * from './table/index.js'

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { AkkoError } from '../../core/index.js'
-import { jsonParseLossless, jsonStringifyLossless } from '../../storage/iceberg/json.js'
-import { metadataSerialize } from '../../storage/iceberg/metadata.js'
-import type { TableMetadata } from '../../storage/iceberg/spec.js'
-import type { Namespace, TableIdent } from '../../storage/metastore/metastore.js'
+import { jsonParseLossless, jsonStringifyLossless } from '../../storage/index.js'
+import { metadataSerialize } from '../../storage/index.js'
+import type { TableMetadata } from '../../storage/index.js'
+import type { Namespace, TableIdent } from '../../storage/index.js'
 
 /** The unit separator joining namespace levels in paths and in the `parent` query (REST spec). */
 export const NAMESPACE_SEPARATOR = '\x1f'

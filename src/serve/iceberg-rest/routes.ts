@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { AkkoError, type Logger } from '../../core/index.js'
-import { type IcebergCatalog, type TableChange } from '../../storage/catalog/index.js'
-import { requirementsParse, updatesParse } from '../../storage/iceberg/updates.js'
-import type { Namespace, TableIdent } from '../../storage/metastore/metastore.js'
+import { type IcebergCatalog, type TableChange } from '../../storage/index.js'
+import { requirementsParse, updatesParse } from '../../storage/index.js'
+import type { Namespace, TableIdent } from '../../storage/index.js'
 import {
   NAMESPACE_SEPARATOR,
   bodyParse,

@@ -1,4 +1,4 @@
-import type { Namespace, TableIdent } from '../../../storage/metastore/metastore.js'
+import type { Namespace, TableIdent } from '../../../storage/index.js'
 import { usageError } from '../../command.js'
 
 /** `a.b` → ['a', 'b']. */

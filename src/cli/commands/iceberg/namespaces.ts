@@ -1,5 +1,5 @@
-import type { Namespace } from '../../../storage/metastore/metastore.js'
-import type { IcebergCatalog } from '../../../storage/catalog/index.js'
+import type { Namespace } from '../../../storage/index.js'
+import type { IcebergCatalog } from '../../../storage/index.js'
 import { EXIT_OK, type Command } from '../../command.js'
 import { FORMAT_OPTION, outputRows } from '../../output.js'
 import { HOME_OPTION, withPlatform } from '../shared.js'

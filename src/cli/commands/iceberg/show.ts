@@ -1,4 +1,4 @@
-import type { IcebergType, PartitionSpec, Schema, SortOrder, TableMetadata } from '../../../storage/iceberg/spec.js'
+import type { IcebergType, PartitionSpec, Schema, SortOrder, TableMetadata } from '../../../storage/index.js'
 import { EXIT_OK, type Command } from '../../command.js'
 import { FORMAT_OPTION, formatTable, outputJson } from '../../output.js'
 import { HOME_OPTION, withPlatform } from '../shared.js'

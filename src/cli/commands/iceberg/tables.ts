@@ -1,4 +1,4 @@
-import type { TableIdent } from '../../../storage/metastore/metastore.js'
+import type { TableIdent } from '../../../storage/index.js'
 import { EXIT_OK, type Command } from '../../command.js'
 import { FORMAT_OPTION, outputRows } from '../../output.js'
 import { HOME_OPTION, withPlatform } from '../shared.js'
