@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   CANCELLED: { kind: 'USER_ERROR', http: 499, trino: 3, trinoName: 'USER_CANCELED', iceberg: 'ServiceFailureException' },
   INTERNAL: { kind: 'INTERNAL_ERROR', http: 500, trino: 65536, trinoName: 'GENERIC_INTERNAL_ERROR', iceberg: 'ServiceFailureException' },
   CONNECTOR_ERROR: { kind: 'EXTERNAL', http: 502, trino: 67108864, trinoName: 'JDBC_ERROR', iceberg: 'ServiceUnavailableException' },
+  MERGE_TARGET_ROW_MULTIPLE_MATCHES: { kind: 'USER_ERROR', http: 400, trino: 119, iceberg: 'BadRequestException' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES
