@@ -127,7 +127,7 @@ describe('Trino protocol gateway (scripted engine)', () => {
   test('/v1/info answers without credentials', async () => {
     const r = await fetch(`${server.url}/v1/info`)
     assert.equal(r.status, 200)
-    const info = await r.json()
+    const info = (await r.json()) as any
     assert.equal(info.nodeVersion.version, '0.1.0')
     assert.equal(info.coordinator, true)
     assert.equal(info.starting, false)
@@ -284,7 +284,7 @@ describe('Trino protocol gateway (scripted engine)', () => {
     assert.equal(after.error!.errorName, 'USER_CANCELED')
     assert.equal(after.error!.errorCode, 3)
     assert.equal(after.nextUri, undefined)
-    const info = await (await fetch(`${server.url}/v1/query/${first.id}`, { headers: auth })).json()
+    const info = (await (await fetch(`${server.url}/v1/query/${first.id}`, { headers: auth })).json()) as any
     assert.equal(info.state, 'FAILED')
   })
 
@@ -304,7 +304,7 @@ describe('Trino protocol gateway (scripted engine)', () => {
     await fetch(first.nextUri!, { headers: auth })
     await until(() => gateway.registry.get(first.id)?.state === 'FAILED', 'the abandoned query to be cancelled')
     await until(() => engine.closedStreams === closedBefore + 1, 'the row stream to close')
-    const info = await (await fetch(`${server.url}/v1/query/${first.id}`, { headers: auth })).json()
+    const info = (await (await fetch(`${server.url}/v1/query/${first.id}`, { headers: auth })).json()) as any
     assert.match(info.failureInfo.message, /abandoned/)
   })
 })
