@@ -170,6 +170,13 @@ function unsupportedCodec(codec: string, location: string): AkkoError {
 }
 
 /**
+ * Compiled reader types by the writer's schema text: every manifest of a table (and every table written by the
+ * same engine) embeds the same schema, and compiling it costs about a millisecond per file.
+ */
+const TYPE_CACHE = new Map<string, { schema: AvroSchema; type: avsc.Type }>()
+const TYPE_CACHE_MAX = 256
+
+/**
  * Opens an Avro object container held in memory. Header problems throw CORRUPT_FILE at once;
  * block problems throw CORRUPT_FILE while iterating `records()`.
  */
@@ -182,8 +189,15 @@ export function avroContainerOpen(bytes: Uint8Array, location: string): AvroCont
   let schema: AvroSchema
   let type: avsc.Type
   try {
-    schema = JSON.parse(meta.get('avro.schema') ?? '') as AvroSchema
-    type = avroType(schema)
+    const text = meta.get('avro.schema') ?? ''
+    const cached = TYPE_CACHE.get(text)
+    if (cached) ({ schema, type } = cached)
+    else {
+      schema = JSON.parse(text) as AvroSchema
+      type = avroType(schema)
+      if (TYPE_CACHE.size >= TYPE_CACHE_MAX) TYPE_CACHE.delete(TYPE_CACHE.keys().next().value as string)
+      TYPE_CACHE.set(text, { schema, type })
+    }
   } catch (e) {
     throw corrupt(location, 'its embedded schema is missing or invalid', e)
   }

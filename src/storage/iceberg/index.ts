@@ -17,6 +17,6 @@ export {
   exprEq, exprNotEq, exprLt, exprLtEq, exprGt, exprGtEq, exprIn, exprNotIn, exprIsNull, exprNotNull,
   exprStartsWith, exprAnd, exprOr, exprNot, exprBind, type Expr, type BoundExpr,
 } from './expressions.js'
-export { manifestRead, manifestWrite } from './manifest.js'
+export { manifestRead, manifestEntries, manifestWrite, manifestCacheClear } from './manifest.js'
 export { manifestListRead, manifestListWrite } from './manifest-list.js'
 export * from './duck/index.js'

@@ -190,7 +190,39 @@ export async function* manifestEntries(store: ObjectStore, manifestFile: Manifes
 
 /** Reads every (live, unless `includeDeleted`) entry of a manifest; see `manifestEntries`. */
 export async function manifestRead(store: ObjectStore, manifestFile: ManifestFile, opts: ManifestReadOptions = {}): Promise<ManifestEntry[]> {
+  // Manifests are immutable, and the inherited values depend only on the list entry: cache the decoded entries.
+  const key = `${manifestFile.manifest_path}|${manifestFile.sequence_number}|${manifestFile.added_snapshot_id}|${opts.includeDeleted === true}`
+  const hit = MANIFEST_CACHE.get(key)
+  if (hit) {
+    MANIFEST_CACHE.delete(key)
+    MANIFEST_CACHE.set(key, hit)
+    return hit
+  }
   const out: ManifestEntry[] = []
   for await (const e of manifestEntries(store, manifestFile, opts)) out.push(e)
+  Object.freeze(out)
+  manifestCachePut(key, out)
   return out
+}
+
+/** Empties the decoded-manifest cache (benchmarks of cold planning). */
+export function manifestCacheClear(): void {
+  MANIFEST_CACHE.clear()
+  manifestCacheEntries = 0
+}
+
+/** Decoded manifests, least recently used first; bounded by the number of entries held. */
+const MANIFEST_CACHE = new Map<string, ManifestEntry[]>()
+const MANIFEST_CACHE_MAX_ENTRIES = 500_000
+let manifestCacheEntries = 0
+
+function manifestCachePut(key: string, entries: ManifestEntry[]): void {
+  if (entries.length > MANIFEST_CACHE_MAX_ENTRIES / 4) return
+  MANIFEST_CACHE.set(key, entries)
+  manifestCacheEntries += entries.length
+  while (manifestCacheEntries > MANIFEST_CACHE_MAX_ENTRIES) {
+    const [oldest, value] = MANIFEST_CACHE.entries().next().value as [string, ManifestEntry[]]
+    MANIFEST_CACHE.delete(oldest)
+    manifestCacheEntries -= value.length
+  }
 }
