@@ -45,6 +45,8 @@ const FIXTURE = [
   'CREATE TABLE shop.big (id bigint, label text)',
   "INSERT INTO shop.big SELECT g, md5(g::text) FROM generate_series(1, 100000) g",
   'CREATE SCHEMA empty_one',
+  'CREATE TABLE shop."MixedCase" ("CustomerId" integer, "Name" text)',
+  `INSERT INTO shop."MixedCase" VALUES (1, 'ann'), (2, 'bob')`,
 ]
 
 /**
@@ -92,7 +94,7 @@ export function postgresqlConnectorContract(name: string, open: () => Promise<Op
       const schemas = await connector.listSchemas(session)
       assert.ok(schemas.includes('shop') && schemas.includes('empty_one') && schemas.includes('public'))
       for (const sys of ['pg_catalog', 'information_schema', 'pg_toast']) assert.ok(!schemas.includes(sys), sys)
-      assert.deepEqual(await connector.listTables(session, 'shop'), ['all_types', 'big', 'nums', 'v_ids'])
+      assert.deepEqual(await connector.listTables(session, 'shop'), ['MixedCase', 'all_types', 'big', 'nums', 'v_ids'])
       assert.deepEqual(await connector.listTables(session, 'empty_one'), [])
       await assert.rejects(connector.listTables(session, 'nope'), { code: 'NAMESPACE_NOT_FOUND' })
     })
@@ -182,11 +184,20 @@ export function postgresqlConnectorContract(name: string, open: () => Promise<Op
         { column: 'd', op: '=', value: 7 }, // not a date
         { column: 'missing', op: '=', value: 1 },
         { column: 'grp', op: 'in', value: [] },
+        { column: 'amount', op: '>', value: 12.345678901234567 }, // may be a rounded longer literal
       ]
       await scan('nums', { filters: keep })
       assert.deepEqual(remote[0]!.pushed, [])
       assert.doesNotMatch(remote[0]!.sql, /WHERE/)
       assert.equal(fetched(), 100)
+    })
+
+    test('finds mixed-case PostgreSQL names from the lower-case names the engine folds to', async () => {
+      const cols = await connector.describeTable(session, ref('shop', 'mixedcase'))
+      assert.deepEqual(cols?.map((c) => c.name), ['CustomerId', 'Name'])
+      const { sql } = await scan('mixedcase', { columns: ['customerid', 'name'], filters: [{ column: 'customerid', op: '=', value: 2 }] })
+      assert.equal(fetched(), 1)
+      assert.deepEqual(await rows(`SELECT customerid, name FROM (${sql})`), [[2, 'bob']])
     })
 
     test('sends values as parameters, never as SQL text', async () => {

@@ -34,13 +34,16 @@ const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast']
 const SCHEMAS_SQL = `SELECT nspname FROM pg_catalog.pg_namespace
  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
    AND has_schema_privilege(oid, 'USAGE')
- ORDER BY nspname`
+ ORDER BY nspname COLLATE "C"`
 
 // Tables, views, materialized views, foreign and partitioned tables: what Trino's PostgreSQL connector lists.
 const RELKINDS = `('r', 'v', 'm', 'f', 'p')`
 
 const TABLES_SQL = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = $1 AND c.relkind IN ${RELKINDS} ORDER BY c.relname`
+ WHERE n.nspname = $1 AND c.relkind IN ${RELKINDS} ORDER BY c.relname COLLATE "C"`
+
+const FOLDED_SQL = `SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE lower(n.nspname) = lower($1) AND lower(c.relname) = lower($2) AND c.relkind IN ${RELKINDS}`
 
 // Domains are resolved to their base type; for arrays the element type comes along (with the column's typmod).
 const COLUMNS_SQL = `SELECT a.attname, a.attnotnull, a.attndims, b.typname, b.typtype,
@@ -98,7 +101,7 @@ export class PostgresqlConnector implements Connector {
 
   /** Mapped columns of a table or view, or undefined when it does not exist. Unsupported columns are skipped. */
   async describeTable(_session: Session, ref: TableRef): Promise<ColumnInfo[] | undefined> {
-    const cols = await this.#columns(ref)
+    const cols = (await this.#resolve(ref))?.columns
     return cols?.map((c) => Object.freeze({ name: c.name, type: c.trinoType, nullable: c.nullable, ...(c.comment ? { comment: c.comment } : {}) }))
   }
 
@@ -107,16 +110,17 @@ export class PostgresqlConnector implements Connector {
     const name = `${this.catalog}.${ref.schema}.${ref.table}`
     if (req.withRowIds) throw new AkkoError('NOT_SUPPORTED', `Catalog '${this.catalog}' does not support UPDATE, DELETE or MERGE (table ${name})`, { catalog: this.catalog })
     if (req.version) throw new AkkoError('NOT_SUPPORTED', `Catalog '${this.catalog}' does not support time travel (FOR VERSION/TIMESTAMP AS OF on ${name})`, { catalog: this.catalog })
-    const all = await this.#columns(ref)
-    if (!all) throw await this.#tableNotFound(ctx.session, ref)
-    const byName = new Map(all.map((c) => [c.name, c]))
+    const found = await this.#resolve(ref)
+    if (!found) throw await this.#tableNotFound(ctx.session, ref)
+    const all = found.columns
+    const byName = columnIndex(all)
     const needed = (req.columns ?? all.map((c) => c.name)).map((n) => {
       const c = byName.get(n)
       if (!c) throw new AkkoError('COLUMN_NOT_FOUND', `Column '${n}' cannot be resolved in table ${name}`, { column: n, table: name })
       return c
     })
     const where = postgresqlWhere(req.filters, byName)
-    const from = `${postgresqlIdent(ref.schema)}.${postgresqlIdent(ref.table)}`
+    const from = `${postgresqlIdent(found.schema)}.${postgresqlIdent(found.table)}`
     const list = needed.length ? needed.map(postgresqlReadExpr).join(', ') : 'true'
     const select = `SELECT ${list} FROM ${from}${where.sql}`
     const remote = Object.freeze({ table: ref, sql: select, params: where.params, pushed: where.pushed })
@@ -135,14 +139,28 @@ export class PostgresqlConnector implements Connector {
     return Object.freeze({ sql: `SELECT ${out} FROM ${duckIdent(table)}` })
   }
 
-  async #columns(ref: TableRef): Promise<PostgresqlColumn[] | undefined> {
-    const { rows } = await this.#query('describing a table', COLUMNS_SQL, [ref.schema, ref.table])
+  /**
+   * The table's real PostgreSQL names and mapped columns. The engine folds unquoted identifiers to lower case
+   * (Trino's rule), so a mixed-case PostgreSQL name is matched case-insensitively when that is unambiguous.
+   */
+  async #resolve(ref: TableRef): Promise<{ schema: string; table: string; columns: PostgresqlColumn[] } | undefined> {
+    const exact = await this.#columns(ref.schema, ref.table)
+    if (exact) return { schema: ref.schema, table: ref.table, columns: exact }
+    const { rows } = await this.#query('looking up a table', FOLDED_SQL, [ref.schema, ref.table])
+    if (rows.length !== 1) return undefined
+    const [schema, table] = [String(rows[0]![0]), String(rows[0]![1])]
+    const columns = await this.#columns(schema, table)
+    return columns ? { schema, table, columns } : undefined
+  }
+
+  async #columns(schema: string, table: string): Promise<PostgresqlColumn[] | undefined> {
+    const { rows } = await this.#query('describing a table', COLUMNS_SQL, [schema, table])
     if (rows.length === 0) return undefined
     const cols: PostgresqlColumn[] = []
     for (const r of rows) {
       const mapped = postgresqlColumnMap(attributeRow(r))
       if ('skipped' in mapped) {
-        this.#log.emit({ code: 'Q302', level: 'info', msg: 'postgresql column skipped', catalog: this.catalog, table: `${ref.schema}.${ref.table}`, column: String(r[0]), reason: mapped.skipped })
+        this.#log.emit({ code: 'Q302', level: 'info', msg: 'postgresql column skipped', catalog: this.catalog, table: `${schema}.${table}`, column: String(r[0]), reason: mapped.skipped })
         continue
       }
       cols.push(mapped)
@@ -173,6 +191,19 @@ export class PostgresqlConnector implements Connector {
       throw postgresqlWrapError(e, this.catalog, this.#client.endpoint, doing)
     }
   }
+}
+
+/** Columns by exact name, plus by lower-case name where that is unambiguous (see #resolve). */
+function columnIndex(columns: readonly PostgresqlColumn[]): Map<string, PostgresqlColumn> {
+  const folded = new Map<string, PostgresqlColumn | null>()
+  for (const c of columns) {
+    const k = c.name.toLowerCase()
+    folded.set(k, folded.has(k) ? null : c)
+  }
+  const index = new Map<string, PostgresqlColumn>()
+  for (const [k, c] of folded) if (c) index.set(k, c)
+  for (const c of columns) index.set(c.name, c)
+  return index
 }
 
 function attributeRow(r: readonly unknown[]): PgAttributeRow {

@@ -97,7 +97,10 @@ function paramText(col: PostgresqlColumn, v: unknown): string | undefined {
     }
     case 'decimal':
       if (typeof v === 'bigint') return v.toString()
-      if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+      // A JS number stands for the query's literal exactly only if that literal had at most 15 significant
+      // digits; longer ones may have been rounded on the way, and a rounded bound could drop rows. Exact
+      // decimal literals should come as strings.
+      if (typeof v === 'number') return Number.isFinite(v) && significantDigits(v) <= 15 ? String(v) : undefined
       return typeof v === 'string' && DECIMAL.test(v) ? v : undefined
     case 'text':
       // NUL cannot be stored in PostgreSQL text, so such a value matches nothing there; leave it to the engine.
@@ -119,4 +122,9 @@ function paramText(col: PostgresqlColumn, v: unknown): string | undefined {
     default:
       return undefined
   }
+}
+
+function significantDigits(v: number): number {
+  const digits = Math.abs(v).toExponential().split('e')[0]!.replace('.', '')
+  return digits.length
 }
