@@ -1,0 +1,176 @@
+/**
+ * Iceberg DML in Trino's syntax: INSERT, DELETE, UPDATE and MERGE. Every embedded query and expression goes
+ * through the engine's `bindQuery` (table substitution, governance, sandbox checks); the rows to write and the
+ * row positions (`_file`, `_pos`) to delete are computed by DuckDB from that bound SQL, and each statement is
+ * ONE Iceberg commit through the storage layer (`tableAppend`, `tableRowChanges`).
+ * @module
+ */
+import { AkkoError } from '../../core/index.js'
+import { currentSchema, icebergToDuckType, tableAppend, tableLoad, tableRowChanges, type StructField } from '../../storage/index.js'
+import type { QueryResult } from '../engine.js'
+import type { StatementContext, StatementHandler } from './statement.js'
+import { dmlResult, icebergTarget, type IcebergTarget } from './iceberg-common.js'
+import { columnFind } from './iceberg-properties.js'
+import { quoteIdent, quoteString, sqlHead, SqlReader } from './iceberg-sql-reader.js'
+import { mergeExecute } from './iceberg-merge.js'
+
+/** Handles INSERT INTO, DELETE FROM, UPDATE and MERGE INTO on Iceberg tables. */
+export const icebergDmlHandler: StatementHandler = {
+  name: 'iceberg-dml',
+  matches(_head: string, sql: string): boolean {
+    let h: string[]
+    try {
+      h = sqlHead(sql, 2)
+    } catch {
+      return false
+    }
+    const [a, b] = h
+    return (a === 'INSERT' && b === 'INTO') || (a === 'DELETE' && b === 'FROM') || a === 'UPDATE' || (a === 'MERGE' && b === 'INTO')
+  },
+  execute(sql: string, ctx: StatementContext): Promise<QueryResult> {
+    const r = new SqlReader(sql)
+    if (r.acceptKw('INSERT', 'INTO')) return insertExecute(r, ctx)
+    if (r.acceptKw('DELETE', 'FROM')) return deleteExecute(r, ctx)
+    if (r.acceptKw('UPDATE')) return updateExecute(r, ctx)
+    if (r.acceptKw('MERGE', 'INTO')) return mergeExecute(r, ctx)
+    throw r.error('expected INSERT, DELETE, UPDATE or MERGE')
+  },
+}
+
+/** The target table's current top-level columns. TABLE_NOT_FOUND as Trino words it. */
+export async function targetColumns(ctx: StatementContext, target: IcebergTarget): Promise<readonly StructField[]> {
+  try {
+    return currentSchema((await tableLoad(ctx.iceberg.tables, target.ident)).metadata).fields
+  } catch (e) {
+    if (e instanceof AkkoError && (e.code === 'TABLE_NOT_FOUND' || e.code === 'NAMESPACE_NOT_FOUND')) {
+      throw new AkkoError('TABLE_NOT_FOUND', `Table '${target.display}' does not exist`, { table: target.display })
+    }
+    throw e
+  }
+}
+
+/** `CAST(expr AS <the column's DuckDB type>) AS "column"`. */
+export const castTo = (expr: string, col: StructField): string => `CAST(${expr} AS ${icebergToDuckType(col.type)}) AS ${quoteIdent(col.name)}`
+
+/** Markers raised with DuckDB's error() inside the change SQL and turned into AkkoErrors by `rowChangeErrors`. */
+export const STALE_FILE_MARKER = 'akko:stale-data-file'
+export const MULTIPLE_MATCHES_MARKER = 'akko:merge-multiple-matches'
+
+/**
+ * The deletes SQL of a row change: `_file, _pos` from `positions` (a SELECT yielding them), refusing rows whose data
+ * file is no longer live in `target` (the storage layer's view of the snapshot being changed): that happens only when
+ * another writer rewrote the file between binding and committing.
+ */
+export function deletesGuarded(positions: string, target: string, extraCheck = ''): string {
+  return `SELECT _file, _pos FROM (${positions}) AS __p WHERE CASE ${extraCheck} WHEN __p._file NOT IN (SELECT DISTINCT _file FROM ${target}) THEN error(${quoteString(STALE_FILE_MARKER)}) ELSE true END`
+}
+
+/** Turns the markers into the errors a user can act on; other errors pass through. */
+export function rowChangeErrors(e: unknown, target: IcebergTarget): never {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (msg.includes(MULTIPLE_MATCHES_MARKER)) {
+    throw new AkkoError('MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'One MERGE target table row matched more than one source row', { table: target.display })
+  }
+  if (msg.includes(STALE_FILE_MARKER)) {
+    throw new AkkoError('COMMIT_CONFLICT', `Conflicting concurrent change to ${target.display}: a data file was rewritten while the statement ran. Retry the statement.`, { table: target.display })
+  }
+  throw e
+}
+
+// ------------------------------------------------------------------ INSERT
+
+async function insertExecute(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
+  const target = icebergTarget(ctx, r.qualifiedName('table name'), 'INSERT')
+  let listed: string[] | undefined
+  if (r.isPunct('(') && !(r.peek(1)?.kind === 'word' && ['SELECT', 'WITH', 'VALUES', 'TABLE'].includes((r.peek(1)?.value ?? '').toUpperCase()))) {
+    r.expectPunct('(')
+    listed = []
+    do listed.push(r.ident('column name'))
+    while (r.acceptPunct(','))
+    r.expectPunct(')')
+  }
+  const query = r.rest()
+  if (query.trim() === '') throw r.error('expected a query')
+  const fields = await targetColumns(ctx, target)
+  const cols = (listed ?? fields.map(f => f.name)).map(name => {
+    const f = columnFind(fields, name)
+    if (!f) throw new AkkoError('COLUMN_NOT_FOUND', `Insert column name does not exist in target table: ${name}`, { column: name })
+    return f
+  })
+  const dupe = cols.find((c, i) => cols.indexOf(c) !== i)
+  if (dupe) throw new AkkoError('INVALID_ARGUMENT', `Insert column name is specified more than once: ${dupe.name}`, { column: dupe.name })
+  const missingRequired = fields.find(f => f.required && !cols.includes(f))
+  if (missingRequired) throw new AkkoError('INVALID_ARGUMENT', `NULL value not allowed for NOT NULL column: ${missingRequired.name}`, { column: missingRequired.name })
+  const bound = await ctx.bindQuery(query)
+  if (bound.columns.length !== cols.length) {
+    throw new AkkoError('INVALID_ARGUMENT', `Insert query has mismatched column types: Table: [${cols.map(c => c.name).join(', ')}], Query: [${bound.columns.map(c => c.type).join(', ')}]`, { table: target.display })
+  }
+  const aliases = cols.map((_, i) => `c${i}`)
+  const select = `SELECT ${cols.map((c, i) => castTo(`__q.${aliases[i]}`, c)).join(', ')} FROM (${bound.sql}) AS __q(${aliases.join(', ')})`
+  const res = await tableAppend(ctx.iceberg.tables, target.ident, { sql: select }, { signal: ctx.signal })
+  return dmlResult(ctx, 'INSERT', res?.rows ?? 0)
+}
+
+// ------------------------------------------------------------------ DELETE
+
+async function deleteExecute(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
+  const target = icebergTarget(ctx, r.qualifiedName('table name'), 'DELETE')
+  const where = r.acceptKw('WHERE') ? r.rest() : undefined
+  r.expectEnd()
+  if (where !== undefined && where.trim() === '') throw r.error('expected a condition after WHERE')
+  await targetColumns(ctx, target)
+  let positions: string | undefined
+  if (where !== undefined) {
+    const bound = await ctx.bindQuery(`SELECT _file, _pos FROM ${target.sqlName} WHERE ${where}`, { rowIdsFor: target.ref })
+    positions = bound.sql
+  }
+  try {
+    // Without WHERE every row goes: whole data files are removed, nothing is rewritten.
+    const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: positions === undefined ? `SELECT _file, _pos FROM ${t}` : deletesGuarded(positions, t) }), { signal: ctx.signal })
+    return dmlResult(ctx, 'DELETE', res?.rows ?? 0)
+  } catch (e) {
+    return rowChangeErrors(e, target)
+  }
+}
+
+// ------------------------------------------------------------------ UPDATE
+
+/** `col = expr, …` up to WHERE (or the end, or a `WHEN` for MERGE); expressions are raw text for bindQuery. */
+export function assignmentsRead(r: SqlReader, stops: readonly (readonly string[])[]): Map<string, string> {
+  const out = new Map<string, string>()
+  do {
+    const name = r.ident('column name')
+    r.expectPunct('=')
+    const expr = r.skipUntil([[','], ...stops])
+    if (expr.trim() === '') throw r.error('expected an expression')
+    if (out.has(name)) throw new AkkoError('INVALID_ARGUMENT', `Multiple updates to the same column: ${name}`, { column: name })
+    out.set(name, expr)
+  } while (r.acceptPunct(','))
+  return out
+}
+
+async function updateExecute(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
+  const target = icebergTarget(ctx, r.qualifiedName('table name'), 'UPDATE')
+  r.expectKw('SET')
+  const sets = assignmentsRead(r, [['WHERE']])
+  const where = r.acceptKw('WHERE') ? r.rest() : undefined
+  r.expectEnd()
+  const fields = await targetColumns(ctx, target)
+  const byId = new Map<number, string>()
+  for (const [name, expr] of sets) {
+    const f = columnFind(fields, name)
+    if (!f) throw new AkkoError('COLUMN_NOT_FOUND', `The UPDATE SET target column ${name} doesn't exist`, { column: name })
+    byId.set(f.id, expr)
+  }
+  const projections = fields.map((f, i) => `${byId.has(f.id) ? `(${byId.get(f.id)})` : quoteIdent(f.name)} AS __v${i}`)
+  const bound = await ctx.bindQuery(`SELECT _file, _pos, ${projections.join(', ')} FROM ${target.sqlName}${where !== undefined ? ` WHERE ${where}` : ''}`, { rowIdsFor: target.ref })
+  try {
+    const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({
+      deletes: deletesGuarded(bound.sql, t),
+      inserts: `SELECT ${fields.map((f, i) => castTo(`__u.__v${i}`, f)).join(', ')} FROM (${bound.sql}) AS __u`,
+    }), { signal: ctx.signal, countInserts: false })
+    return dmlResult(ctx, 'UPDATE', res?.rows ?? 0)
+  } catch (e) {
+    return rowChangeErrors(e, target)
+  }
+}
