@@ -17,6 +17,8 @@ import {
   noAuthenticator,
   type Authenticator,
 } from './serve/index.js'
+import { trinoGateway } from './serve/trino/index.js'
+import type { QueryEngine } from './engine/engine.js'
 
 /** The running platform's services. */
 export interface Platform {
@@ -29,6 +31,8 @@ export interface Platform {
   readonly duck: DuckRuntime
   /** What table operations (append, delete, scan, maintenance) take as their first argument. */
   readonly tables: TableContext
+  /** The SQL engine (Trino dialect on DuckDB); served over the Trino protocol at `/v1/statement`. */
+  readonly engine?: QueryEngine
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -65,6 +69,9 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
 }
 
+/** Reported to Trino clients (`/v1/info`). */
+const AKKO_VERSION = '0.1.0'
+
 /** How requests are authenticated: the generated admin token (default) or explicitly not at all. */
 export type AuthMode = 'token' | 'none'
 
@@ -78,6 +85,8 @@ export interface StartedServer {
   readonly url: string
   /** Base URI for Iceberg REST clients. */
   readonly icebergUri: string
+  /** Server URI for Trino clients (JDBC `jdbc:trino://host:port`, CLI `--server`), when the engine runs. */
+  readonly trinoUri?: string
   readonly auth: AuthMode
   /** Where the admin bearer token is stored (auth 'token' only). */
   readonly adminTokenPath?: string
@@ -100,14 +109,28 @@ export async function startServer(platform: Platform, cfg: AkkoConfig, opts: Sta
   } else {
     platform.log.emit({ code: 'H004', level: 'warn', msg: 'authentication is OFF (AKKO_AUTH=none): anyone who can reach the port has full access' })
   }
+  const trino = platform.engine ? trinoGateway({ engine: platform.engine, log: platform.log, version: AKKO_VERSION }) : undefined
   const app = httpAppCreate({
     authenticate,
     log: platform.log,
-    mounts: [{ prefix: '/iceberg', app: icebergRestApp({ catalog: platform.catalog, log: platform.log }), renderError: e => icebergErrorResponse(e, platform.log) }],
+    mounts: [
+      { prefix: '/iceberg', app: icebergRestApp({ catalog: platform.catalog, log: platform.log }), renderError: e => icebergErrorResponse(e, platform.log) },
+      ...(trino ? [trino.mount] : []),
+    ],
   })
-  const server = await httpServerStart(app, { host: cfg.host, port: cfg.port })
+  let server
+  try {
+    server = await httpServerStart(app, { host: cfg.host, port: cfg.port })
+  } catch (e) {
+    trino?.close()
+    throw e
+  }
   platform.log.emit({ code: 'H000', level: 'info', msg: 'listening', url: server.url })
-  return { url: server.url, icebergUri: `${server.url}/iceberg`, auth, adminTokenPath: tokenPath, close: () => server.close() }
+  const close = async (): Promise<void> => {
+    trino?.close()
+    await server.close()
+  }
+  return { url: server.url, icebergUri: `${server.url}/iceberg`, trinoUri: trino ? server.url : undefined, auth, adminTokenPath: tokenPath, close }
 }
 
 function authModeFromEnv(env: NodeJS.ProcessEnv): AuthMode {
