@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   INTERNAL: { kind: 'INTERNAL_ERROR', http: 500, trino: 65536, trinoName: 'GENERIC_INTERNAL_ERROR', iceberg: 'ServiceFailureException' },
   CONNECTOR_ERROR: { kind: 'EXTERNAL', http: 502, trino: 67108864, trinoName: 'JDBC_ERROR', iceberg: 'ServiceUnavailableException' },
   MERGE_TARGET_ROW_MULTIPLE_MATCHES: { kind: 'USER_ERROR', http: 400, trino: 119, iceberg: 'BadRequestException' },
+  EXCEEDED_TIME_LIMIT: { kind: 'INSUFFICIENT_RESOURCES', http: 504, trino: 131075, iceberg: 'ServiceFailureException' },
+  QUERY_QUEUE_FULL: { kind: 'INSUFFICIENT_RESOURCES', http: 503, trino: 131074, iceberg: 'ServiceUnavailableException' },
+  EXCEEDED_OUTPUT_LIMIT: { kind: 'INSUFFICIENT_RESOURCES', http: 413, trino: 131080, trinoName: 'EXCEEDED_OUTPUT_SIZE_LIMIT', iceberg: 'BadRequestException' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,0 +1,201 @@
+/**
+ * The query engine: admits a statement (bounded concurrency, FIFO queue, registry), tokenizes it, and
+ * dispatches by its leading keywords: queries through the binder onto the sandboxed DuckDB, core statements
+ * (SHOW, DESCRIBE, USE, EXPLAIN, SET/RESET SESSION, PREPARE/EXECUTE/DEALLOCATE) here, everything else to the
+ * registered statement handlers (Iceberg DDL/DML) or NOT_SUPPORTED.
+ * @module
+ */
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { AkkoError, type Logger } from '../core/index.js'
+import type { IcebergCatalog, TableContext } from '../storage/index.js'
+import type { Connector, ScanContext, TableRef } from './connectors/connector.js'
+import { systemConnector, withInformationSchema } from './connectors/system-connector.js'
+import type { ExecuteOptions, QueryEngine, QueryResult, Session } from './engine.js'
+import { QueryRegistry, type QueryInfo, type RegistryOptions } from './session/query-registry.js'
+import { runStreamed, type QueryLimits } from './session/run.js'
+import { sandboxCreate, type Sandbox, type SandboxOptions } from './session/sandbox.js'
+import { nameResolve, queryBind } from './sql/bind.js'
+import { singleStatement, sqlTokenize, statementHead, timeTravelRewrite, type Token } from './sql/tokenizer.js'
+import { coreStatement, executeExpand, staticResult, type CoreContext } from './statements/core-statements.js'
+import type { StatementContext, StatementHandler } from './statements/statement.js'
+import { trinoType } from './types.js'
+
+export interface QueryEngineOptions {
+  /** Catalogs besides `system` (added by the engine). Each gets an `information_schema`. */
+  readonly connectors: readonly Connector[]
+  readonly iceberg: { readonly catalog: IcebergCatalog; readonly tables: TableContext }
+  readonly handlers?: readonly StatementHandler[]
+  readonly limits?: QueryLimits & RegistryOptions
+  readonly sandbox: SandboxOptions
+  readonly log: Logger
+}
+
+/** The engine with its operational extras (cancel by id, the query list). */
+export interface AkkoQueryEngine extends QueryEngine {
+  cancel(queryId: string): boolean
+  queries(): readonly QueryInfo[]
+}
+
+const QUERY_HEADS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'FROM'])
+const CORE_HEADS = ['SHOW', 'DESCRIBE', 'DESC', 'USE', 'SET SESSION', 'RESET SESSION', 'PREPARE', 'DEALLOCATE']
+
+/** Creates the engine and its sandboxed DuckDB instance. */
+export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQueryEngine> {
+  const sandbox: Sandbox = await sandboxCreate(opts.sandbox)
+  const registry = new QueryRegistry(opts.limits)
+  const catalogs = new Map<string, Connector>()
+  const all = (): Connector[] => [...catalogs.values()]
+  for (const c of opts.connectors) catalogs.set(c.catalog, withInformationSchema(c))
+  catalogs.set('system', withInformationSchema(systemConnector({ queries: () => registry.list(), catalogs: all })))
+  const handlers = opts.handlers ?? []
+  let closed = false
+
+  async function execute(sql: string, session: Session, eo: ExecuteOptions = {}): Promise<QueryResult> {
+    if (closed) throw new AkkoError('INTERNAL', 'Query engine used after close (this is a bug)')
+    const info = registry.register({ user: session.user, source: session.source, sql })
+    const signal = info.controller.signal
+    const onOuterAbort = (): void => info.controller.abort()
+    eo.signal?.addEventListener('abort', onOuterAbort, { once: true })
+    if (eo.signal?.aborted) info.controller.abort()
+    let conn: DuckDBConnection | undefined
+    let held = false
+    const temps: string[] = []
+    const release = (error?: unknown): void => {
+      eo.signal?.removeEventListener('abort', onOuterAbort)
+      if (conn) {
+        const c = conn
+        conn = undefined
+        for (const t of temps) c.run(`DROP TABLE IF EXISTS ${t}; DROP VIEW IF EXISTS ${t}`).catch(() => undefined)
+        sandbox.release(c, error !== undefined && signal.aborted)
+      }
+      registry.finish(info, error === undefined ? 'FINISHED' : 'FAILED', error === undefined ? undefined : error instanceof AkkoError ? error.code : 'INTERNAL', held)
+      held = false
+      eo.onProgress?.({ state: info.state, processedRows: info.rows })
+    }
+    try {
+      await registry.admit(info)
+      held = true
+      info.state = 'PLANNING'
+      info.started = new Date()
+      eo.onProgress?.({ state: 'PLANNING', processedRows: 0 })
+      conn = await sandbox.acquire()
+      const c = conn
+      let tempSeq = 0
+      const scan: ScanContext = { conn: c, session, signal, tempName: () => { const n = `akko_tmp_${info.queryId}_${tempSeq++}`; temps.push(n); return n } }
+      const resolveName = (parts: readonly string[]): TableRef => nameResolve(session, parts)
+      const connector = (name: string) => catalogs.get(name)
+      const bind = async (text: string, rowIdsFor?: TableRef) => {
+        const tokens = singleStatement(text, sqlTokenize(text)).tokens
+        const tt = timeTravelRewrite(text, tokens)
+        return queryBind({ conn: c, session, scan, resolveName, connector, versions: tt.versions, rowIdsFor }, tt.sql)
+      }
+      const run = async (duckSql: string): Promise<QueryResult> => {
+        info.state = 'RUNNING'
+        eo.onProgress?.({ state: 'RUNNING', processedRows: 0 })
+        const r = await runStreamed(c, duckSql, { limits: opts.limits, signal, onRows: n => { info.rows = n; eo.onProgress?.({ state: 'RUNNING', processedRows: n }) }, done: release })
+        return { queryId: info.queryId, columns: r.columns, rows: r.rows }
+      }
+      const result = await dispatch(sql, { c, session, info, bind, run, resolveName, connector, signal })
+      if (conn) {
+        // Statements that did not stream (SHOW, USE, handlers' static results) are finished here.
+        if (result.rows !== undefined && !(result as { streamed?: boolean }).streamed) release()
+      }
+      return result
+    } catch (e) {
+      release(e ?? new Error('failed'))
+      if (e instanceof AkkoError) throw e
+      throw new AkkoError('INTERNAL', `Query failed (this is a bug): ${(e as Error)?.message ?? String(e)}`, { queryId: info.queryId }, { cause: e })
+    }
+  }
+
+  interface DispatchContext {
+    readonly c: DuckDBConnection
+    readonly session: Session
+    readonly info: QueryInfo
+    readonly signal: AbortSignal
+    bind(text: string, rowIdsFor?: TableRef): Promise<{ sql: string }>
+    run(duckSql: string): Promise<QueryResult>
+    resolveName(parts: readonly string[]): TableRef
+    connector(name: string): Connector | undefined
+  }
+
+  async function dispatch(rawSql: string, d: DispatchContext): Promise<QueryResult> {
+    const { sql, tokens } = singleStatement(rawSql, sqlTokenize(rawSql))
+    const head = statementHead(tokens)
+    const first = head.split(' ')[0] ?? ''
+    if (QUERY_HEADS.has(first) || (tokens[0]?.text === '(' && QUERY_HEADS.has(first))) {
+      const bound = await d.bind(sql)
+      return streamedMark(await d.run(bound.sql))
+    }
+    if (first === 'EXPLAIN') {
+      let i = 1
+      const analyze = tokens[i]?.text.toUpperCase() === 'ANALYZE'
+      if (analyze) i++
+      if (tokens[i]?.text === '(') while (i < tokens.length && tokens[i]?.text !== ')') i++, i === tokens.length && i--
+      if (tokens[i]?.text === ')') i++
+      const inner = sql.slice(tokens[i]?.start ?? sql.length)
+      const bound = await d.bind(inner)
+      const reader = await d.c.runAndReadAll(`EXPLAIN ${analyze ? 'ANALYZE ' : ''}${bound.sql}`)
+      const text = reader.getRows().map(r => String(r[1] ?? '')).join('\n')
+      return staticResult(d.info.queryId, [{ name: 'Query Plan', type: 'varchar' }], [[text]])
+    }
+    if (first === 'EXECUTE') {
+      const expanded = executeExpand(coreContext(sql, tokens, d), sqlTokenize)
+      if (/^\s*EXECUTE\b/i.test(expanded)) throw new AkkoError('NOT_SUPPORTED', 'A prepared statement cannot EXECUTE another one', {})
+      return dispatch(expanded, d)
+    }
+    if (CORE_HEADS.some(h => head === h || head.startsWith(`${h} `))) {
+      const r = await coreStatement(coreContext(sql, tokens, d), head)
+      if (r) return r
+    }
+    const handler = handlers.find(h => h.matches(head, sql))
+    if (handler) {
+      const ctx: StatementContext = {
+        queryId: d.info.queryId,
+        session: d.session,
+        signal: d.signal,
+        conn: d.c,
+        iceberg: opts.iceberg,
+        resolveName: d.resolveName,
+        connector: d.connector,
+        bindQuery: async (q, o) => {
+          const b = await d.bind(q, o?.rowIdsFor)
+          return { sql: b.sql, columns: await columnsOf(d.c, b.sql) }
+        },
+        run: async s => streamedMark(await d.run(s)),
+      }
+      return handler.execute(sql, ctx)
+    }
+    throw new AkkoError('NOT_SUPPORTED', `Statement ${head || sql.slice(0, 20)} is not supported`, { statement: head })
+  }
+
+  function coreContext(sql: string, tokens: readonly Token[], d: DispatchContext): CoreContext {
+    return { queryId: d.info.queryId, sql, session: d.session, tokens, connectors: all, connector: d.connector, resolveName: d.resolveName }
+  }
+
+  return {
+    execute,
+    cancel: id => registry.cancel(id),
+    queries: () => registry.list(),
+    async close() {
+      if (closed) return
+      closed = true
+      sandbox.close()
+    },
+  }
+}
+
+/** Marks a result whose connection is released by its stream (not by `execute`). */
+function streamedMark(r: QueryResult): QueryResult {
+  return Object.assign(r, { streamed: true })
+}
+
+/** A bound query's result columns, from DuckDB's prepared statement (nothing is executed). */
+async function columnsOf(conn: DuckDBConnection, sql: string) {
+  const p = await conn.prepare(sql)
+  try {
+    return Array.from({ length: p.columnCount }, (_x, i) => ({ name: p.columnName(i), type: trinoType(p.columnType(i)) }))
+  } finally {
+    p.destroySync()
+  }
+}
