@@ -13,6 +13,7 @@ import { icebergProcedureExecute } from './iceberg-procedures.js'
 import { columnFind, partitionSpecFields, propertiesRead, sortOrderFrom, tablePropertiesCheck, type PropertyValue } from './iceberg-properties.js'
 import { quoteIdent, sqlHead, SqlReader } from './iceberg-sql-reader.js'
 import { fieldIdsFrom, trinoTypeParse, trinoTypeRead, type FieldIds } from './iceberg-types.js'
+import { withStage } from './iceberg-stage.js'
 import { viewCreate, viewDrop } from './iceberg-views.js'
 
 /** Handles CREATE SCHEMA/TABLE/VIEW, DROP SCHEMA/TABLE/VIEW, ALTER TABLE (including EXECUTE procedures) and COMMENT ON. */
@@ -152,7 +153,7 @@ async function createTable(r: SqlReader, ctx: StatementContext): Promise<QueryRe
   const cols = names.map((_, i) => `c${i}`)
   const select = `SELECT ${names.map((nm, i) => `q.${cols[i]} AS ${quoteIdent(nm)}`).join(', ')} FROM (${bound.sql}) AS q(${cols.join(', ')})`
   try {
-    const res = await tableAppend(ctx.iceberg.tables, target.ident, { sql: select }, { signal: ctx.signal })
+    const res = await withStage(ctx, select, stage => tableAppend(ctx.iceberg.tables, target.ident, { sql: `SELECT * FROM ${stage.name}` }, { signal: ctx.signal }))
     return dmlResult(ctx, 'CREATE TABLE', res?.rows ?? 0)
   } catch (e) {
     // CREATE TABLE AS is all or nothing for the user: a failed write leaves no empty table behind.

@@ -13,6 +13,7 @@ import { dmlResult, icebergTarget, type IcebergTarget } from './iceberg-common.j
 import { columnFind } from './iceberg-properties.js'
 import { quoteIdent, quoteString, sqlHead, SqlReader } from './iceberg-sql-reader.js'
 import { mergeExecute } from './iceberg-merge.js'
+import { withStage } from './iceberg-stage.js'
 
 /** Handles INSERT INTO, DELETE FROM, UPDATE and MERGE INTO on Iceberg tables. */
 export const icebergDmlHandler: StatementHandler = {
@@ -52,25 +53,21 @@ export async function targetColumns(ctx: StatementContext, target: IcebergTarget
 /** `CAST(expr AS <the column's DuckDB type>) AS "column"`. */
 export const castTo = (expr: string, col: StructField): string => `CAST(${expr} AS ${icebergToDuckType(col.type)}) AS ${quoteIdent(col.name)}`
 
-/** Markers raised with DuckDB's error() inside the change SQL and turned into AkkoErrors by `rowChangeErrors`. */
-export const STALE_FILE_MARKER = 'akko:stale-data-file'
-export const MULTIPLE_MATCHES_MARKER = 'akko:merge-multiple-matches'
+/** Marker raised with DuckDB's error() inside the change SQL and turned into COMMIT_CONFLICT by `rowChangeErrors`. */
+const STALE_FILE_MARKER = 'akko:stale-data-file'
 
 /**
- * The deletes SQL of a row change: `_file, _pos` from `positions` (a SELECT yielding them), refusing rows whose data
+ * The deletes SQL of a row change: `_file, _pos` from `positions` (a table or parenthesized query yielding them), refusing rows whose data
  * file is no longer live in `target` (the storage layer's view of the snapshot being changed): that happens only when
  * another writer rewrote the file between binding and committing.
  */
-export function deletesGuarded(positions: string, target: string, extraCheck = ''): string {
-  return `SELECT _file, _pos FROM (${positions}) AS __p WHERE CASE ${extraCheck} WHEN __p._file NOT IN (SELECT DISTINCT _file FROM ${target}) THEN error(${quoteString(STALE_FILE_MARKER)}) ELSE true END`
+export function deletesGuarded(positions: string, target: string): string {
+  return `SELECT _file, _pos FROM ${positions} AS __p WHERE CASE WHEN __p._file NOT IN (SELECT DISTINCT _file FROM ${target}) THEN error(${quoteString(STALE_FILE_MARKER)}) ELSE true END`
 }
 
 /** Turns the markers into the errors a user can act on; other errors pass through. */
 export function rowChangeErrors(e: unknown, target: IcebergTarget): never {
   const msg = e instanceof Error ? e.message : String(e)
-  if (msg.includes(MULTIPLE_MATCHES_MARKER)) {
-    throw new AkkoError('MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'One MERGE target table row matched more than one source row', { table: target.display })
-  }
   if (msg.includes(STALE_FILE_MARKER)) {
     throw new AkkoError('COMMIT_CONFLICT', `Conflicting concurrent change to ${target.display}: a data file was rewritten while the statement ran. Retry the statement.`, { table: target.display })
   }
@@ -107,7 +104,7 @@ async function insertExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   }
   const aliases = cols.map((_, i) => `c${i}`)
   const select = `SELECT ${cols.map((c, i) => castTo(`__q.${aliases[i]}`, c)).join(', ')} FROM (${bound.sql}) AS __q(${aliases.join(', ')})`
-  const res = await tableAppend(ctx.iceberg.tables, target.ident, { sql: select }, { signal: ctx.signal })
+  const res = await withStage(ctx, select, stage => tableAppend(ctx.iceberg.tables, target.ident, { sql: `SELECT * FROM ${stage.name}` }, { signal: ctx.signal }))
   return dmlResult(ctx, 'INSERT', res?.rows ?? 0)
 }
 
@@ -119,14 +116,15 @@ async function deleteExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   r.expectEnd()
   if (where !== undefined && where.trim() === '') throw r.error('expected a condition after WHERE')
   await targetColumns(ctx, target)
-  let positions: string | undefined
-  if (where !== undefined) {
-    const bound = await ctx.bindQuery(`SELECT _file, _pos FROM ${target.sqlName} WHERE ${where}`, { rowIdsFor: target.ref })
-    positions = bound.sql
-  }
   try {
-    // Without WHERE every row goes: whole data files are removed, nothing is rewritten.
-    const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: positions === undefined ? `SELECT _file, _pos FROM ${t}` : deletesGuarded(positions, t) }), { signal: ctx.signal })
+    if (where === undefined) {
+      // Without WHERE every row goes: whole data files are removed, nothing is rewritten.
+      const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: `SELECT _file, _pos FROM ${t}` }), { signal: ctx.signal })
+      return dmlResult(ctx, 'DELETE', res?.rows ?? 0)
+    }
+    const bound = await ctx.bindQuery(`SELECT _file, _pos FROM ${target.sqlName} WHERE ${where}`, { rowIdsFor: target.ref })
+    const res = await withStage(ctx, bound.sql, async stage =>
+      stage.rows === 0 ? undefined : await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: deletesGuarded(stage.name, t) }), { signal: ctx.signal }))
     return dmlResult(ctx, 'DELETE', res?.rows ?? 0)
   } catch (e) {
     return rowChangeErrors(e, target)
@@ -164,11 +162,14 @@ async function updateExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   }
   const projections = fields.map((f, i) => `${byId.has(f.id) ? `(${byId.get(f.id)})` : quoteIdent(f.name)} AS __v${i}`)
   const bound = await ctx.bindQuery(`SELECT _file, _pos, ${projections.join(', ')} FROM ${target.sqlName}${where !== undefined ? ` WHERE ${where}` : ''}`, { rowIdsFor: target.ref })
+  // New values are computed (and cast to the column types) once, on the statement's connection.
+  const staged = `SELECT __u._file, __u._pos, ${fields.map((f, i) => castTo(`__u.__v${i}`, f)).join(', ')} FROM (${bound.sql}) AS __u`
   try {
-    const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({
-      deletes: deletesGuarded(bound.sql, t),
-      inserts: `SELECT ${fields.map((f, i) => castTo(`__u.__v${i}`, f)).join(', ')} FROM (${bound.sql}) AS __u`,
-    }), { signal: ctx.signal, countInserts: false })
+    const res = await withStage(ctx, staged, async stage =>
+      stage.rows === 0 ? undefined : await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({
+        deletes: deletesGuarded(stage.name, t),
+        inserts: `SELECT ${fields.map(f => quoteIdent(f.name)).join(', ')} FROM ${stage.name}`,
+      }), { signal: ctx.signal, countInserts: false }))
     return dmlResult(ctx, 'UPDATE', res?.rows ?? 0)
   } catch (e) {
     return rowChangeErrors(e, target)

@@ -11,9 +11,10 @@ import { tableRowChanges, type StructField } from '../../storage/index.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext } from './statement.js'
 import { dmlResult, icebergTarget } from './iceberg-common.js'
-import { assignmentsRead, castTo, deletesGuarded, MULTIPLE_MATCHES_MARKER, rowChangeErrors, targetColumns } from './iceberg-dml.js'
+import { assignmentsRead, castTo, deletesGuarded, rowChangeErrors, targetColumns } from './iceberg-dml.js'
 import { columnFind } from './iceberg-properties.js'
-import { quoteIdent, quoteString, SqlReader } from './iceberg-sql-reader.js'
+import { quoteIdent, SqlReader } from './iceberg-sql-reader.js'
+import { withStage } from './iceberg-stage.js'
 
 type MergeClause =
   | { readonly kind: 'update'; readonly cond?: string; readonly sets: Map<string, string> }
@@ -61,21 +62,27 @@ export async function mergeExecute(r: SqlReader, ctx: StatementContext): Promise
 
   const removing = clauses.flatMap((c, i) => (c.kind === 'insert' ? [] : [i + 1]))
   const writing = clauses.flatMap((c, i) => (c.kind === 'delete' ? [] : [i + 1]))
-  const count = await actionCount(ctx, bound.sql)
-  const positions = `SELECT __file AS _file, __pos AS _pos, count(*) OVER (PARTITION BY __file, __pos) AS __n FROM (${bound.sql}) AS __m WHERE __clause IN (${removing.join(', ') || '-1'})`
+  // Only rows with an action are staged, with the target's new values already computed and cast.
   const rows = fields.map((f, j) => {
     const cases = writing.map(k => `WHEN ${k} THEN ${(outputs.get(k) as string[])[j]}`).join(' ')
-    return castTo(`CASE __m.__clause ${cases} END`, f)
+    return castTo(writing.length ? `CASE __m.__clause ${cases} END` : 'NULL', f)
   })
+  const staged = `SELECT __m.__file AS _file, __m.__pos AS _pos, __m.__clause, ${rows.join(', ')} FROM (${bound.sql}) AS __m WHERE __m.__clause > 0`
   try {
-    await tableRowChanges(ctx.iceberg.tables, target.ident, tv => ({
-      deletes: removing.length ? deletesGuarded(positions, tv, `WHEN __p.__n > 1 THEN error(${quoteString(MULTIPLE_MATCHES_MARKER)})`) : undefined,
-      inserts: writing.length ? `SELECT ${rows.join(', ')} FROM (${bound.sql}) AS __m WHERE __m.__clause IN (${writing.join(', ')})` : undefined,
-    }), { signal: ctx.signal })
+    return await withStage(ctx, staged, async stage => {
+      const [dup] = await stage.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${stage.name} WHERE _file IS NOT NULL GROUP BY _file, _pos HAVING count(*) > 1)`)
+      if (Number(dup?.n ?? 0) > 0) throw new AkkoError('MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'One MERGE target table row matched more than one source row', { table: target.display })
+      if (stage.rows > 0) {
+        await tableRowChanges(ctx.iceberg.tables, target.ident, tv => ({
+          deletes: removing.length ? deletesGuarded(`(SELECT _file, _pos FROM ${stage.name} WHERE __clause IN (${removing.join(', ')}))`, tv) : undefined,
+          inserts: writing.length ? `SELECT ${fields.map(f => quoteIdent(f.name)).join(', ')} FROM ${stage.name} WHERE __clause IN (${writing.join(', ')})` : undefined,
+        }), { signal: ctx.signal })
+      }
+      return dmlResult(ctx, 'MERGE', stage.rows)
+    })
   } catch (e) {
     return rowChangeErrors(e, target)
   }
-  return dmlResult(ctx, 'MERGE', count)
 }
 
 function clauseRead(r: SqlReader): MergeClause {
@@ -139,26 +146,4 @@ function clauseValues(c: Exclude<MergeClause, { kind: 'delete' }>, fields: reado
   const missing = fields.find(f => f.required && !byId.has(f.id))
   if (missing) throw new AkkoError('INVALID_ARGUMENT', `NULL value not allowed for NOT NULL column: ${missing.name}`, { column: missing.name })
   return fields.map(f => byId.get(f.id) ?? 'NULL')
-}
-
-/**
- * Rows with an action (Trino's MERGE updateCount), checked on the statement's own connection before anything is
- * written; a target row matched more than once by rows with an action is refused here already.
- */
-async function actionCount(ctx: StatementContext, boundSql: string): Promise<number> {
-  const res = await ctx.run(
-    `SELECT count(*) FILTER (WHERE __clause > 0) AS n, `
-    + `(SELECT count(*) FROM (SELECT 1 FROM (${boundSql}) AS __d WHERE __d.__clause > 0 AND __d.__file IS NOT NULL GROUP BY __d.__file, __d.__pos HAVING count(*) > 1)) AS dup `
-    + `FROM (${boundSql}) AS __m`,
-  )
-  let n = 0
-  let dup = 0
-  for await (const batch of res.rows) {
-    for (const row of batch) {
-      n = Number(row[0])
-      dup = Number(row[1])
-    }
-  }
-  if (dup > 0) throw new AkkoError('MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'One MERGE target table row matched more than one source row', {})
-  return n
 }
