@@ -14,6 +14,8 @@ import type { StatementContext, StatementHandler } from '../../src/engine/statem
 import { icebergDdlHandler } from '../../src/engine/statements/iceberg-ddl.js'
 import { icebergDmlHandler } from '../../src/engine/statements/iceberg-dml.js'
 import { openTestTables, type TestTables } from '../support/table-context.js'
+import { silentLogger } from '../../src/core/index.js'
+import { createQueryEngine, icebergConnector, sandboxDefaults, type AkkoQueryEngine } from '../../src/engine/index.js'
 
 const NAME = /(?:"iceberg"|\biceberg)\.(?:"([^"]+)"|(\w+))\.(?:"([^"]+)"|(\w+))(?:\s+AS\s+(?:"([^"]+)"|(\w+)))?/gi
 
@@ -305,5 +307,59 @@ describe('Iceberg statements on a minimal statement context', () => {
     assert.equal((await ctx.execute(`DROP SCHEMA iceberg.tmp CASCADE`)).updateType, 'DROP SCHEMA')
     assert.equal(await t.catalog.namespaceExists(['tmp']), false)
     await ctx.execute(`DROP SCHEMA IF EXISTS tmp`)
+  })
+})
+
+describe('Iceberg statements through the query engine', () => {
+  let t: TestTables
+  let engine: AkkoQueryEngine
+  const session: Session = { user: 'tester', catalog: 'iceberg', schema: 'shop', properties: {}, preparedStatements: {} }
+  const sql = (text: string) => engine.execute(text, session)
+  const select = async (text: string) => resultRows(await sql(text))
+  before(async () => {
+    t = await openTestTables()
+    engine = await createQueryEngine({
+      connectors: [icebergConnector({ catalog: t.catalog, tables: t })],
+      iceberg: { catalog: t.catalog, tables: t },
+      handlers: [icebergDdlHandler, icebergDmlHandler],
+      sandbox: sandboxDefaults(t.home),
+      log: silentLogger,
+    })
+  })
+  after(async () => {
+    await engine.close()
+    await t.close()
+  })
+
+  test('INSERT → UPDATE → MERGE → DELETE checked with SELECT after each statement', async () => {
+    assert.equal((await sql('CREATE SCHEMA iceberg.shop')).updateType, 'CREATE SCHEMA')
+    await sql(`CREATE TABLE orders (id bigint, region varchar, amount double, day date) WITH (partitioning = ARRAY['region'])`)
+    const ins = await sql(`INSERT INTO orders VALUES (1, 'EU', 10, DATE '2024-01-01'), (2, 'US', 20, DATE '2024-01-02'), (3, 'EU', 30, DATE '2024-01-03')`)
+    assert.equal(ins.updateCount, 3)
+    assert.deepEqual(await resultRows(ins), [[3]])
+    assert.deepEqual(await select('SELECT id, region, amount, day FROM orders ORDER BY id'), [[1, 'EU', 10, '2024-01-01'], [2, 'US', 20, '2024-01-02'], [3, 'EU', 30, '2024-01-03']])
+
+    const upd = await sql(`UPDATE orders SET amount = amount + 1, day = date_add('day', 1, day) WHERE region = 'EU'`)
+    assert.equal(upd.updateCount, 2)
+    assert.deepEqual(await select('SELECT id, amount, day FROM orders ORDER BY id'), [[1, 11, '2024-01-02'], [2, 20, '2024-01-02'], [3, 31, '2024-01-04']])
+
+    await sql(`CREATE TABLE incoming AS SELECT * FROM (VALUES (CAST(2 AS bigint), 'close'), (CAST(3 AS bigint), 'bump'), (CAST(9 AS bigint), 'new')) AS v(id, op)`)
+    const merge = await sql(`MERGE INTO orders o USING incoming i ON o.id = i.id
+      WHEN MATCHED AND i.op = 'close' THEN DELETE
+      WHEN MATCHED THEN UPDATE SET amount = o.amount * 10
+      WHEN NOT MATCHED THEN INSERT (id, region, amount) VALUES (i.id, 'APAC', 0)`)
+    assert.equal(merge.updateType, 'MERGE')
+    assert.equal(merge.updateCount, 3)
+    assert.deepEqual(await select('SELECT id, region, amount FROM orders ORDER BY id'), [[1, 'EU', 11], [3, 'EU', 310], [9, 'APAC', 0]])
+
+    await sql(`INSERT INTO incoming VALUES (3, 'again')`)
+    await assert.rejects(sql(`MERGE INTO orders o USING incoming i ON o.id = i.id WHEN MATCHED THEN UPDATE SET amount = 0`),
+      (e: unknown) => e instanceof AkkoError && e.code === 'MERGE_TARGET_ROW_MULTIPLE_MATCHES')
+    assert.deepEqual(await select('SELECT id, amount FROM orders ORDER BY id'), [[1, 11], [3, 310], [9, 0]])
+
+    const del = await sql(`DELETE FROM orders WHERE id IN (SELECT id FROM incoming)`)
+    assert.equal(del.updateCount, 2)
+    assert.deepEqual(await select('SELECT id FROM orders ORDER BY id'), [[1]])
+    assert.deepEqual(plain(await tableReadAll(t, ident('orders'), { orderBy: 'id' })).map(r => r.id), [1])
   })
 })
