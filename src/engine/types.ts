@@ -20,7 +20,9 @@ export function trinoType(t: DuckDBType): string {
     case DuckDBTypeId.UTINYINT: return 'smallint'
     case DuckDBTypeId.USMALLINT: return 'integer'
     case DuckDBTypeId.UINTEGER: return 'bigint'
-    case DuckDBTypeId.UBIGINT: case DuckDBTypeId.HUGEINT: case DuckDBTypeId.UHUGEINT: return 'decimal(38,0)'
+    // DuckDB widens sum(bigint) to HUGEINT where Trino keeps bigint: report what a Trino client expects.
+    case DuckDBTypeId.HUGEINT: return 'bigint'
+    case DuckDBTypeId.UBIGINT: case DuckDBTypeId.UHUGEINT: return 'decimal(38,0)'
     case DuckDBTypeId.FLOAT: return 'real'
     case DuckDBTypeId.DOUBLE: return 'double'
     case DuckDBTypeId.DECIMAL: return `decimal(${t.width},${t.scale})`
@@ -55,9 +57,9 @@ export function trinoValue(t: DuckDBType, v: DuckDBValue): unknown {
     case DuckDBTypeId.BOOLEAN: case DuckDBTypeId.TINYINT: case DuckDBTypeId.SMALLINT: case DuckDBTypeId.INTEGER:
     case DuckDBTypeId.UTINYINT: case DuckDBTypeId.USMALLINT: case DuckDBTypeId.UINTEGER:
       return v
-    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.BIGINT: case DuckDBTypeId.HUGEINT:
       return Number(v)
-    case DuckDBTypeId.UBIGINT: case DuckDBTypeId.HUGEINT: case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.UBIGINT: case DuckDBTypeId.UHUGEINT:
       return String(v)
     case DuckDBTypeId.FLOAT: case DuckDBTypeId.DOUBLE: {
       const n = v as number
