@@ -18,7 +18,14 @@ import {
   type Authenticator,
 } from './serve/index.js'
 import { trinoGateway } from './serve/trino/index.js'
-import type { QueryEngine } from './engine/engine.js'
+import {
+  createQueryEngine,
+  icebergConnector,
+  icebergDdlHandler,
+  icebergDmlHandler,
+  sandboxDefaults,
+  type QueryEngine,
+} from './engine/index.js'
 
 /** The running platform's services. */
 export interface Platform {
@@ -56,6 +63,14 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     throw e
   }
   const duckClosable = { close: async () => duck.close() }
+  const tables: TableContext = { catalog, store, duck, log }
+  let engine: QueryEngine
+  try {
+    engine = await platformEngineCreate(cfg, log, catalog, tables)
+  } catch (e) {
+    await closeInOrder([duckClosable, store, metastore])
+    throw e
+  }
   let closed: Promise<void> | undefined
   return {
     cfg,
@@ -64,13 +79,30 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     store,
     catalog,
     duck,
-    tables: { catalog, store, duck, log },
-    close: () => (closed ??= closeInOrder([duckClosable, store, metastore])),
+    tables,
+    engine,
+    close: () => (closed ??= closeInOrder([engine, duckClosable, store, metastore])),
   }
 }
 
 /** Reported to Trino clients (`/v1/info`). */
 const AKKO_VERSION = '0.1.0'
+
+/**
+ * The SQL engine over the platform's Iceberg tables (catalog `iceberg`), with Iceberg DDL/DML. Its DuckDB
+ * sandbox may read only the local warehouse and the object-store cache.
+ */
+async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext): Promise<QueryEngine> {
+  const sandbox = sandboxDefaults(cfg.home)
+  const localWarehouse = /^s3a?:\/\//.test(cfg.warehouse) ? [] : [cfg.warehouse]
+  return createQueryEngine({
+    connectors: [icebergConnector({ catalog, tables })],
+    iceberg: { catalog, tables },
+    handlers: [icebergDdlHandler, icebergDmlHandler],
+    sandbox: { ...sandbox, allowedDirectories: [...new Set([...sandbox.allowedDirectories, ...localWarehouse])] },
+    log,
+  })
+}
 
 /** How requests are authenticated: the generated admin token (default) or explicitly not at all. */
 export type AuthMode = 'token' | 'none'
