@@ -9,6 +9,7 @@ import { bearerTokenAuthenticator, httpAppCreate, httpServerStart, type RunningS
 import { trinoGateway, type TrinoGateway } from '../../src/serve/trino/index.js'
 import { statementsSplit } from '../../src/cli/commands/sql.js'
 import { repoRoot, tmpHome } from '../support/paths.js'
+import { startTestPlatform } from '../support/platform.js'
 
 /** Answers a fixed typed result, USE, and the session it was given; anything else is a syntax error. */
 class ScriptedEngine implements QueryEngine {
@@ -160,5 +161,41 @@ describe('akko sql against a server', () => {
   test('statementsSplit ends statements at semicolons outside quotes and comments', () => {
     assert.deepEqual(statementsSplit("SELECT ';' AS a; SELECT 2 /* ; */;\nSELECT 3"), { statements: ["SELECT ';' AS a", 'SELECT 2 /* ; */'], rest: '\nSELECT 3' })
     assert.deepEqual(statementsSplit('SELECT "a;b" -- x;\n'), { statements: [], rest: 'SELECT "a;b" -- x;\n' })
+  })
+})
+
+describe('akko sql against the real engine', () => {
+  test('a served platform: DDL, DML and a query in each output format, token from AKKO_HOME', async () => {
+    const tp = await startTestPlatform()
+    try {
+      const run = (sql: string, ...more: string[]) => akko(['sql', '--server', tp.baseUrl, '--catalog', 'iceberg', '-e', sql, ...more], { env: { AKKO_HOME: tp.home } })
+      assert.equal((await run('CREATE SCHEMA shop')).code, 0)
+      const create = await run('CREATE TABLE shop.items (id bigint, name varchar, price decimal(6,2))')
+      assert.equal(create.code, 0, create.stderr)
+      assert.match(create.stderr, /^CREATE TABLE$/m)
+      const ins = await run("INSERT INTO shop.items VALUES (1, 'tea', 2.50), (2, 'cake', 4.00)")
+      assert.match(ins.stderr, /^INSERT: 2 rows$/m)
+      const q = 'SELECT id, name, price FROM shop.items ORDER BY id'
+      const aligned = await run(q, '--output-format', 'ALIGNED')
+      assert.equal(aligned.stdout, [' id | name | price ', '----+------+-------', '  1 | tea  |  2.50 ', '  2 | cake |  4.00 ', '(2 rows)', ''].join('\n'))
+      assert.equal((await run(q)).stdout, '"1","tea","2.50"\n"2","cake","4.00"\n')
+      assert.equal((await run(q, '--output-format', 'tsv_header')).stdout, 'id\tname\tprice\n1\ttea\t2.50\n2\tcake\t4.00\n')
+      assert.deepEqual(JSON.parse((await run(q, '--output-format', 'JSON')).stdout.split('\n')[1]!), { id: 2, name: 'cake', price: '4.00' })
+      const missing = await run('SELECT * FROM shop.nope')
+      assert.equal(missing.code, 1)
+      assert.match(missing.stderr, /TABLE_NOT_FOUND/)
+    } finally {
+      await tp.stop()
+    }
+  })
+
+  test('--embedded runs the engine in-process on AKKO_HOME', async () => {
+    const home = tmpHome()
+    const r = await akko(['sql', '--embedded', '--output-format', 'CSV_HEADER'], {
+      env: { AKKO_HOME: home },
+      stdin: 'CREATE SCHEMA iceberg.e;\nUSE iceberg.e;\nCREATE TABLE t (x integer);\nINSERT INTO t VALUES (1), (2), (3);\nSELECT sum(x) AS total FROM t;\n',
+    })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, '"total"\n"6"\n')
   })
 })
