@@ -15,17 +15,24 @@ import {
   icebergErrorResponse,
   icebergRestApp,
   noAuthenticator,
+  trinoGateway,
   type Authenticator,
 } from './serve/index.js'
-import { trinoGateway } from './serve/trino/index.js'
 import {
   createQueryEngine,
   icebergConnector,
   icebergDdlHandler,
   icebergDmlHandler,
+  postgresqlConnectorCreate,
+  postgresqlEmbeddedOpen,
+  postgresqlLazy,
+  postgresqlServerConnect,
   sandboxDefaults,
+  type Connector,
+  type PostgresqlClient,
   type QueryEngine,
 } from './engine/index.js'
+import { join } from 'node:path'
 
 /** The running platform's services. */
 export interface Platform {
@@ -89,19 +96,48 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
 const AKKO_VERSION = '0.1.0'
 
 /**
- * The SQL engine over the platform's Iceberg tables (catalog `iceberg`), with Iceberg DDL/DML. Its DuckDB
- * sandbox may read only the local warehouse and the object-store cache.
+ * The SQL engine: catalog `iceberg` (the platform's tables, with DDL/DML), one catalog per configured PostgreSQL
+ * database (`postgresql` is the embedded PGlite database under AKKO_HOME unless a URL is set), and `system`.
+ * Its DuckDB sandbox may read only the local warehouse and the object-store cache.
  */
 async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext): Promise<QueryEngine> {
   const sandbox = sandboxDefaults(cfg.home)
   const localWarehouse = /^s3a?:\/\//.test(cfg.warehouse) ? [] : [cfg.warehouse]
-  return createQueryEngine({
-    connectors: [icebergConnector({ catalog, tables })],
-    iceberg: { catalog, tables },
-    handlers: [icebergDdlHandler, icebergDmlHandler],
-    sandbox: { ...sandbox, allowedDirectories: [...new Set([...sandbox.allowedDirectories, ...localWarehouse])] },
-    log,
-  })
+  const clients: PostgresqlClient[] = []
+  const connectors: Connector[] = [icebergConnector({ catalog, tables })]
+  try {
+    for (const pc of cfg.postgresqlCatalogs) {
+      const client = pc.url
+        ? await postgresqlServerConnect(pc.url.reveal(), { catalog: pc.name })
+        : postgresqlLazy({ display: `embedded PGlite (${join(cfg.home, 'postgresql')})`, secrets: [] }, () => postgresqlEmbeddedOpen(join(cfg.home, 'postgresql')))
+      clients.push(client)
+      connectors.push(postgresqlConnectorCreate({ catalog: pc.name, client, log }))
+    }
+    const engine = await createQueryEngine({
+      connectors,
+      iceberg: { catalog, tables },
+      handlers: [icebergDdlHandler, icebergDmlHandler],
+      sandbox: {
+        ...sandbox,
+        allowedDirectories: [...new Set([...sandbox.allowedDirectories, ...localWarehouse])],
+        ...(cfg.query.maxMemory ? { memoryLimit: cfg.query.maxMemory } : {}),
+      },
+      limits: {
+        maxRunMs: cfg.query.maxRunMs,
+        ...(cfg.query.maxResultRows ? { maxRows: cfg.query.maxResultRows } : {}),
+        maxConcurrent: cfg.query.maxConcurrent,
+        maxQueued: cfg.query.maxQueued,
+      },
+      log,
+    })
+    return {
+      execute: (sql, session, opts) => engine.execute(sql, session, opts),
+      close: () => closeInOrder([engine, ...clients]),
+    }
+  } catch (e) {
+    await closeInOrder(clients)
+    throw e
+  }
 }
 
 /** How requests are authenticated: the generated admin token (default) or explicitly not at all. */
@@ -130,7 +166,7 @@ export interface StartedServer {
  * token is generated at first start; `AKKO_AUTH=none` turns authentication off with a warning.
  */
 export async function startServer(platform: Platform, cfg: AkkoConfig, opts: StartServerOptions = {}): Promise<StartedServer> {
-  const auth = opts.auth ?? authModeFromEnv(opts.env ?? process.env)
+  const auth = opts.auth ?? (opts.env ? authModeFromEnv(opts.env) : cfg.auth)
   let authenticate: Authenticator = noAuthenticator
   let tokenPath: string | undefined
   if (auth === 'token') {

@@ -15,6 +15,22 @@ export interface S3Config {
   readonly pathStyle: boolean
 }
 
+/** A PostgreSQL catalog of the SQL engine: the embedded PGlite database (no url) or a server. */
+export interface PostgresqlCatalogConfig {
+  readonly name: string
+  readonly url?: Secret
+}
+
+/** Limits every query runs under (Trino's query.max-run-time, query.max-memory, result size). */
+export interface QueryConfig {
+  readonly maxRunMs: number
+  /** DuckDB memory limit for all queries together, e.g. '4GB'. */
+  readonly maxMemory?: string
+  readonly maxResultRows?: number
+  readonly maxConcurrent: number
+  readonly maxQueued: number
+}
+
 /** The effective configuration: defaults, then `akko.yaml`, then `AKKO_*` environment variables. */
 export interface AkkoConfig {
   readonly home: string
@@ -26,6 +42,11 @@ export interface AkkoConfig {
   readonly warehouse: string
   readonly s3: S3Config
   readonly logLevel: Level
+  /** `token` (default): every HTTP path but /api/health needs a bearer token; `none` turns that off. */
+  readonly auth: 'token' | 'none'
+  /** PostgreSQL catalogs of the SQL engine; `postgresql` (embedded PGlite under home unless a URL is set) always exists. */
+  readonly postgresqlCatalogs: readonly PostgresqlCatalogConfig[]
+  readonly query: QueryConfig
   /** Where the configuration came from, for `akko config`. */
   readonly sources: readonly string[]
 }
@@ -38,6 +59,10 @@ interface RawConfig {
   warehouse?: string
   s3?: { endpoint?: string; region?: string; accessKeyId?: string; secretAccessKey?: string; pathStyle?: boolean | string }
   logLevel?: string
+  auth?: string
+  /** Named catalogs: `{ crm: { connector: postgresql, url: postgres://… } }`. */
+  catalogs?: Record<string, { connector?: string; url?: string }>
+  query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
 }
 
 const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
@@ -52,6 +77,12 @@ const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
   ['AKKO_S3_SECRET_ACCESS_KEY', (r, v) => ((r.s3 ??= {}).secretAccessKey = v)],
   ['AKKO_S3_PATH_STYLE', (r, v) => ((r.s3 ??= {}).pathStyle = v)],
   ['AKKO_LOG_LEVEL', (r, v) => (r.logLevel = v)],
+  ['AKKO_AUTH', (r, v) => (r.auth = v)],
+  ['AKKO_POSTGRESQL_URL', (r, v) => (((r.catalogs ??= {}).postgresql ??= { connector: 'postgresql' }).url = v)],
+  ['AKKO_QUERY_MAX_RUN_TIME', (r, v) => ((r.query ??= {}).maxRunTime = v)],
+  ['AKKO_QUERY_MAX_MEMORY', (r, v) => ((r.query ??= {}).maxMemory = v)],
+  ['AKKO_QUERY_MAX_RESULT_ROWS', (r, v) => ((r.query ??= {}).maxResultRows = v)],
+  ['AKKO_QUERY_MAX_CONCURRENT', (r, v) => ((r.query ??= {}).maxConcurrent = v)],
 ]
 
 /**
@@ -74,7 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     break
   }
   if (Object.keys(fromEnv).length) sources.push('environment')
-  const merged: RawConfig = { ...raw, ...fromEnv, s3: { ...raw.s3, ...fromEnv.s3 } }
+  const merged: RawConfig = {
+    ...raw, ...fromEnv,
+    s3: { ...raw.s3, ...fromEnv.s3 },
+    query: { ...raw.query, ...fromEnv.query },
+    catalogs: { ...raw.catalogs, ...Object.fromEntries(Object.entries(fromEnv.catalogs ?? {}).map(([k, v]) => [k, { ...raw.catalogs?.[k], ...v }])) },
+  }
   return validate(merged, home, sources)
 }
 
@@ -100,6 +136,10 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
   if (r.metastoreUrl && !/^postgres(ql)?:\/\//.test(r.metastoreUrl)) problems.push('metastoreUrl must be a postgres:// or postgresql:// URL')
   const s3 = r.s3 ?? {}
   const pathStyle = s3.pathStyle === undefined ? Boolean(s3.endpoint) : s3.pathStyle === true || s3.pathStyle === 'true' || s3.pathStyle === '1'
+  const auth = (r.auth ?? 'token') as 'token' | 'none'
+  if (auth !== 'token' && auth !== 'none') problems.push(`auth must be token or none, got ${JSON.stringify(r.auth)}`)
+  const postgresqlCatalogs = catalogsValidate(r.catalogs ?? {}, problems)
+  const query = queryValidate(r.query ?? {}, problems)
   if (problems.length) throw new AkkoError('INVALID_CONFIG', `Invalid configuration:\n- ${problems.join('\n- ')}`, { problems })
   return Object.freeze({
     home,
@@ -115,8 +155,53 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
       pathStyle,
     }),
     logLevel,
+    auth,
+    postgresqlCatalogs,
+    query,
     sources: Object.freeze(sources),
   })
+}
+
+function catalogsValidate(raw: NonNullable<RawConfig['catalogs']>, problems: string[]): PostgresqlCatalogConfig[] {
+  const out: PostgresqlCatalogConfig[] = []
+  if (!raw.postgresql) out.push({ name: 'postgresql' })
+  for (const [name, c] of Object.entries(raw)) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) problems.push(`catalog name ${JSON.stringify(name)} must be lower-case letters, digits and _`)
+    else if (['iceberg', 'system'].includes(name)) problems.push(`catalog name ${name} is reserved`)
+    const connector = c?.connector ?? 'postgresql'
+    if (connector !== 'postgresql') problems.push(`catalogs.${name}.connector must be postgresql, got ${JSON.stringify(connector)}`)
+    if (c?.url !== undefined && !/^postgres(ql)?:\/\//.test(c.url)) problems.push(`catalogs.${name}.url must be a postgres:// URL`)
+    out.push({ name, url: c?.url ? new Secret(c.url) : undefined })
+  }
+  return out
+}
+
+function queryValidate(q: NonNullable<RawConfig['query']>, problems: string[]): QueryConfig {
+  const int = (key: string, v: unknown, dflt: number | undefined) => {
+    if (v === undefined || v === '') return dflt
+    const n = Number(v)
+    if (!Number.isInteger(n) || n <= 0) problems.push(`query.${key} must be a positive integer, got ${JSON.stringify(v)}`)
+    return n
+  }
+  const maxRunMs = durationMs(q.maxRunTime ?? '30m')
+  if (maxRunMs === undefined) problems.push(`query.maxRunTime must be a duration such as 90s, 10m or 2h, got ${JSON.stringify(q.maxRunTime)}`)
+  if (q.maxMemory !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(q.maxMemory)) problems.push(`query.maxMemory must be a size such as 4GB, got ${JSON.stringify(q.maxMemory)}`)
+  return Object.freeze({
+    maxRunMs: maxRunMs ?? 0,
+    maxMemory: q.maxMemory,
+    maxResultRows: int('maxResultRows', q.maxResultRows, undefined),
+    maxConcurrent: int('maxConcurrent', q.maxConcurrent, 8) ?? 8,
+    maxQueued: int('maxQueued', q.maxQueued, 1000) ?? 1000,
+  })
+}
+
+/** '90s', '10m', '2h', '1d', or milliseconds as a number. */
+function durationMs(v: string | number): number | undefined {
+  if (typeof v === 'number') return v > 0 ? v : undefined
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim())
+  if (!m) return undefined
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd']
+  return Math.round(Number(m[1]) * unit)
 }
 
 /** The configuration as shown to a user: secrets hidden, including passwords inside URLs. */
@@ -129,6 +214,9 @@ export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
     warehouse: cfg.warehouse,
     s3: { ...cfg.s3, secretAccessKey: cfg.s3.secretAccessKey ? '***' : undefined },
     logLevel: cfg.logLevel,
+    auth: cfg.auth,
+    catalogs: Object.fromEntries(cfg.postgresqlCatalogs.map(c => [c.name, { connector: 'postgresql', database: c.url ? redactUrl(c.url.reveal()) : `embedded PGlite (${join(cfg.home, 'postgresql')})` }])),
+    query: cfg.query,
     sources: cfg.sources,
   }
 }

@@ -15,3 +15,7 @@ export type { QueryInfo } from './session/query-registry.js'
 export { trinoType, trinoValue } from './types.js'
 export { icebergDdlHandler } from './statements/iceberg-ddl.js'
 export { icebergDmlHandler } from './statements/iceberg-dml.js'
+export {
+  postgresqlConnectorCreate, postgresqlEmbeddedOpen, postgresqlServerConnect, postgresqlLazy,
+  type PostgresqlClient,
+} from './connectors/postgresql/index.js'

@@ -1,3 +1,4 @@
 /** The serve layer: protocol codecs and error mappers on the platform's one port. */
 export * from './http/index.js'
 export * from './iceberg-rest/index.js'
+export * from './trino/index.js'

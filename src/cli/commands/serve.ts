@@ -30,6 +30,7 @@ export const serve: Command = {
       [
         `AKKO is running at ${server.url}`,
         `  Iceberg REST catalog URI: ${server.icebergUri}`,
+        ...(server.trinoUri ? [`  Trino protocol (SQL):     ${server.trinoUri}   e.g. npx akko sql --server ${server.trinoUri}`] : []),
         server.auth === 'token'
           ? `  Admin bearer token:       in ${server.adminTokenPath} (send "Authorization: Bearer <token>")`
           : '  Authentication:           OFF (AKKO_AUTH=none)',

@@ -3,7 +3,7 @@
  * `nextUri`, keeps the session the server changes (USE, SET SESSION, PREPARE), cancels with DELETE.
  */
 import { AkkoError, ERROR_CODES, type ErrorCode } from '../../core/index.js'
-import type { ColumnMeta } from '../../engine/engine.js'
+import type { ColumnMeta } from '../../engine/index.js'
 
 export interface TrinoClientOptions {
   /** e.g. `http://127.0.0.1:8080`. */

@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { AkkoError, type Logger } from '../../core/index.js'
-import type { QueryEngine } from '../../engine/engine.js'
+import type { QueryEngine } from '../../engine/index.js'
 import type { HttpEnv, HttpMount } from '../http/index.js'
 import { trinoErrorResponse } from './errors.js'
 import { TrinoQueryRegistry, type QueryRegistryOptions } from './registry.js'

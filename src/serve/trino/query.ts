@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { AkkoError, toAkkoError, type Logger } from '../../core/index.js'
-import type { ColumnMeta, QueryEngine, QueryResult, Session } from '../../engine/engine.js'
+import type { ColumnMeta, QueryEngine, QueryResult, Session } from '../../engine/index.js'
 import { toTrinoQueryError, type TrinoQueryError } from './errors.js'
 import { sessionChangeHeaders, type HeaderPrefix } from './session-headers.js'
 import { typeSignatureParse, type TypeSignature } from './type-signature.js'

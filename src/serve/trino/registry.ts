@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/index.js'
-import type { QueryEngine, Session } from '../../engine/engine.js'
+import type { QueryEngine, Session } from '../../engine/index.js'
 import { TrinoQuery, type PagingOptions, type TrinoQueryState } from './query.js'
 import type { HeaderPrefix } from './session-headers.js'
 

@@ -3,7 +3,7 @@
  * clients such as presto-client send), and session changes as the response headers clients echo back.
  */
 import { AkkoError } from '../../core/index.js'
-import type { Session, SessionChanges } from '../../engine/engine.js'
+import type { Session, SessionChanges } from '../../engine/index.js'
 import type { Identity } from '../http/index.js'
 
 /** Which header family the client speaks; responses use the same one. */

@@ -8,3 +8,4 @@ export type { PostgresqlClient, PostgresqlEndpoint, PostgresqlQuery, PostgresqlR
 export { postgresqlEmbeddedOpen } from './postgresql-embedded.js'
 export { postgresqlServerConnect, type PostgresqlServerOptions } from './postgresql-server.js'
 export { postgresqlColumnMap, type PostgresqlColumn, type PostgresqlKind } from './postgresql-types.js'
+export { postgresqlLazy } from './postgresql-lazy.js'
