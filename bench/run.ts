@@ -13,17 +13,21 @@ import { parseArgs } from 'node:util'
 import { toAkkoError } from '../src/core/index.js'
 import { appendThroughput } from './append-throughput.js'
 import { commitLatency } from './commit-latency.js'
+import { enginePaging } from './engine-paging.js'
+import { engineQueries } from './engine-queries.js'
+import { engineRoundtrip } from './engine-roundtrip.js'
 import { scanPlanning } from './scan-planning.js'
 import type { BenchCase, BenchOptions, Scenario } from './scenario.js'
 import { samplesSummarize, type SampleSummary } from './stats.js'
 
-const SCENARIOS: readonly Scenario[] = [appendThroughput, scanPlanning, commitLatency]
-const ROWS: Readonly<Record<string, number>> = { '1m': 1_000_000, '10m': 10_000_000 }
+const SCENARIOS: readonly Scenario[] = [appendThroughput, scanPlanning, commitLatency, engineQueries, engineRoundtrip, enginePaging]
+const ROWS: Readonly<Record<string, number>> = { '200k': 200_000, '1m': 1_000_000, '2m': 2_000_000, '10m': 10_000_000 }
 const QUICK_ROWS = 50_000
 
 const USAGE = `usage: npm run bench -- [--scenario <name>] [--rows 1m|10m] [--quick]
   --scenario  one of: ${SCENARIOS.map(s => s.name).join(', ')} (default: all)
-  --rows      rows for the append scenario (default 1m)
+  --rows      200k, 1m, 2m or 10m: rows for the append scenario (default 1m) and the engine scenarios
+              (default 10m; --quick: 200k for engine-queries, 2m for engine-paging)
   --quick     small sizes and few repetitions, for a smoke run`
 
 interface CaseResult {
@@ -54,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const rowsKey = args.rows?.toLowerCase()
   if (rowsKey !== undefined && ROWS[rowsKey] === undefined) {
-    process.stderr.write(`--rows must be 1m or 10m, got '${args.rows}'\n${USAGE}\n`)
+    process.stderr.write(`--rows must be one of ${Object.keys(ROWS).join(', ')}, got '${args.rows}'\n${USAGE}\n`)
     return 2
   }
   const selected = args.scenario === undefined ? SCENARIOS : SCENARIOS.filter(s => s.name === args.scenario)
@@ -63,7 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   const quick = args.quick ?? false
-  const opts: BenchOptions = { quick, rows: rowsKey ? (ROWS[rowsKey] as number) : quick ? QUICK_ROWS : ROWS['1m'] as number }
+  const opts: BenchOptions = { quick, rowsGiven: rowsKey !== undefined, rows: rowsKey ? (ROWS[rowsKey] as number) : quick ? QUICK_ROWS : ROWS['1m'] as number }
 
   const startedAt = new Date()
   const results: CaseResult[] = []

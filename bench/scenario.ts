@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly rows: number
   /** Smoke-run sizes: every scenario runs, with small data and few repetitions. */
   readonly quick: boolean
+  /** True when --rows was given: scenarios with their own default sizes use `rows` only then. */
+  readonly rowsGiven?: boolean
 }
 
 /** One measured comparison. */
