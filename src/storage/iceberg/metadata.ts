@@ -1,7 +1,7 @@
 /**
  * Table metadata JSON (spec "Table Metadata", "Table Metadata Fields"): parse and validate v1, v2 and v3
  * documents into one v2-shaped `TableMetadata`, serialize it back losslessly, create metadata for a new table,
- * and look up schemas, specs, snapshots and refs. Pure: no I/O.
+ * lookups live in metadata-lookup.ts (re-exported here). Pure: no I/O.
  *
  * Normalization on read (v1 → v2 shape): `schema` → `schemas` + `current-schema-id`, `partition-spec` →
  * `partition-specs` + `default-spec-id`, missing sequence numbers → 0, `current-snapshot-id` -1 → null, and an
@@ -19,6 +19,7 @@ import type {
 } from './spec.js'
 import { schemaIndex } from './types.js'
 import { transformParse, transformResultType } from './transforms.js'
+import { metadataCurrentSchema, metadataSpecById } from './metadata-lookup.js'
 
 /** Partition field ids start here (spec); an unpartitioned table has `last-partition-id` 999. */
 export const PARTITION_FIELD_ID_START = 1000
@@ -452,87 +453,4 @@ function defaultPartitionName(source: string, kind: string): string {
   }
 }
 
-// ---------------------------------------------------------------- lookups
-
-/** The current schema. */
-export function metadataCurrentSchema(m: TableMetadata): Schema {
-  const s = metadataSchemaById(m, m['current-schema-id'])
-  if (!s) throw new AkkoError('INVALID_METADATA', `Invalid table metadata: current schema ${m['current-schema-id']} is missing`, { field: 'current-schema-id' })
-  return s
-}
-
-/** The schema with this id, or undefined. */
-export const metadataSchemaById = (m: TableMetadata, id: number): Schema | undefined => m.schemas.find((s) => s['schema-id'] === id)
-
-/** The partition spec with this id, or undefined. */
-export const metadataSpecById = (m: TableMetadata, id: number): PartitionSpec | undefined => m['partition-specs'].find((s) => s['spec-id'] === id)
-
-/** The default partition spec. */
-export function metadataDefaultSpec(m: TableMetadata): PartitionSpec {
-  const s = metadataSpecById(m, m['default-spec-id'])
-  if (!s) throw new AkkoError('INVALID_METADATA', `Invalid table metadata: default partition spec ${m['default-spec-id']} is missing`, { field: 'default-spec-id' })
-  return s
-}
-
-/** The sort order with this id, or undefined. */
-export const metadataSortOrderById = (m: TableMetadata, id: number): SortOrder | undefined => m['sort-orders'].find((s) => s['order-id'] === id)
-
-/** The snapshot with this id, or undefined (use `metadataRequireSnapshot` to fail with SNAPSHOT_NOT_FOUND). */
-export const metadataSnapshot = (m: TableMetadata, id: bigint): Snapshot | undefined => m.snapshots.find((s) => s['snapshot-id'] === id)
-
-/** The snapshot with this id; SNAPSHOT_NOT_FOUND when the table has none such (never existed or expired). */
-export function metadataRequireSnapshot(m: TableMetadata, id: bigint): Snapshot {
-  const s = metadataSnapshot(m, id)
-  if (!s) throw new AkkoError('SNAPSHOT_NOT_FOUND', `Snapshot ${id} does not exist in table ${m.location} (it may have been expired)`, { snapshotId: String(id) })
-  return s
-}
-
-/** The current snapshot (the head of `main`), or undefined for a table without data. */
-export function metadataCurrentSnapshot(m: TableMetadata): Snapshot | undefined {
-  const id = m['current-snapshot-id']
-  return id === null || id === undefined ? undefined : metadataSnapshot(m, id)
-}
-
-/** A branch or tag by name ('main' is the current snapshot's branch), or undefined. */
-export const metadataRef = (m: TableMetadata, name: string): SnapshotRef | undefined => (Object.hasOwn(m.refs, name) ? m.refs[name] : undefined)
-
-/**
- * Time travel: the snapshot that was current at `timestampMs`, from the snapshot log (the last entry at or before
- * that time). SNAPSHOT_NOT_FOUND when the time is before the table's first snapshot or that snapshot expired.
- */
-export function metadataSnapshotAt(m: TableMetadata, timestampMs: number): Snapshot {
-  let found: bigint | undefined
-  const log = m['snapshot-log'].length ? m['snapshot-log'] : ancestorsLog(m)
-  for (const e of log) if (e['timestamp-ms'] <= timestampMs) found = e['snapshot-id']
-  if (found === undefined) {
-    throw new AkkoError('SNAPSHOT_NOT_FOUND', `Table ${m.location} has no snapshot at or before ${new Date(timestampMs).toISOString()}`, { timestampMs })
-  }
-  return metadataRequireSnapshot(m, found)
-}
-
-/** When a writer kept no snapshot log, the current snapshot's ancestry stands in for it (oldest first). */
-function ancestorsLog(m: TableMetadata): SnapshotLogEntry[] {
-  const out: SnapshotLogEntry[] = []
-  for (let s = metadataCurrentSnapshot(m); s; s = s['parent-snapshot-id'] === undefined ? undefined : metadataSnapshot(m, s['parent-snapshot-id'])) {
-    out.unshift({ 'snapshot-id': s['snapshot-id'], 'timestamp-ms': s['timestamp-ms'] })
-    if (out.length > m.snapshots.length) break
-  }
-  return out
-}
-
-// ---------------------------------------------------------------- file names
-
-/** Metadata file name for a version: `00005-<uuid>.metadata.json` (the name Java and PyIceberg catalogs write). */
-export function metadataFileName(version: number, uuid: string): string {
-  return `${String(version).padStart(5, '0')}-${uuid}.metadata.json`
-}
-
-/**
- * The version number in a metadata file location: 5 for `…/00005-<uuid>.metadata.json`, `…/v5.metadata.json`
- * or their `.gz` forms; undefined when the name follows neither pattern.
- */
-export function metadataVersionFromLocation(location: string): number | undefined {
-  const name = location.slice(location.lastIndexOf('/') + 1)
-  const m = /^(\d+)-.+?(?:\.gz)?\.metadata\.json(?:\.gz)?$/.exec(name) ?? /^v(\d+)(?:\.gz)?\.metadata\.json(?:\.gz)?$/.exec(name)
-  return m ? Number(m[1]) : undefined
-}
+export * from './metadata-lookup.js'

@@ -6,6 +6,7 @@ import { manifestEvaluator, metricsEvaluator, partitionEvaluator, partitionProje
 import type { FileScanTask } from '../iceberg/duck/index.js'
 import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snapshot, TableMetadata } from '../iceberg/spec.js'
 import { transformResultType } from '../iceberg/transforms.js'
+import { metadataSnapshotAt } from '../iceberg/metadata.js'
 import { schemaIndex } from '../iceberg/types.js'
 import type { StructType } from '../iceberg/spec.js'
 import { currentSchema, specById } from './snapshot-producer.js'
@@ -50,12 +51,7 @@ export function snapshotSelect(m: TableMetadata, sel: SnapshotSelector): Snapsho
     return s
   }
   if (sel.snapshotId !== undefined) return byId(sel.snapshotId)
-  if (sel.asOfMs !== undefined) {
-    let found: bigint | undefined
-    for (const e of m['snapshot-log']) if (e['timestamp-ms'] <= sel.asOfMs) found = e['snapshot-id']
-    if (found === undefined) throw new AkkoError('SNAPSHOT_NOT_FOUND', `No snapshot of this table is older than ${new Date(sel.asOfMs).toISOString()}`, { asOfMs: sel.asOfMs })
-    return byId(found)
-  }
+  if (sel.asOfMs !== undefined) return metadataSnapshotAt(m, sel.asOfMs)
   const refName = sel.ref ?? 'main'
   const ref = m.refs[refName]
   if (ref) return byId(ref['snapshot-id'])

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { AkkoError, isCommitConflict } from '../../core/index.js'
 import { manifestListRead, manifestListWrite } from '../iceberg/manifest-list.js'
 import { manifestRead, manifestWrite } from '../iceberg/manifest.js'
+import { metadataCurrentSchema, metadataSpecById } from '../iceberg/metadata.js'
 import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../iceberg/spec.js'
 import { snapshotIdNew } from './snapshot-id.js'
 import { summaryBuild } from './snapshot-summary.js'
@@ -280,14 +281,12 @@ function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-export function currentSchema(m: TableMetadata) {
-  const s = m.schemas.find(x => x['schema-id'] === m['current-schema-id'])
-  if (!s) throw new AkkoError('INVALID_METADATA', `Current schema ${m['current-schema-id']} is missing from the table metadata`)
-  return s
-}
+/** The table's current schema (INVALID_METADATA when missing). */
+export const currentSchema = metadataCurrentSchema
 
+/** The partition spec with this id (INVALID_METADATA when missing). */
 export function specById(m: TableMetadata, id: number) {
-  const s = m['partition-specs'].find(x => x['spec-id'] === id)
+  const s = metadataSpecById(m, id)
   if (!s) throw new AkkoError('INVALID_METADATA', `Partition spec ${id} is missing from the table metadata`)
   return s
 }
