@@ -1,11 +1,12 @@
 import type { Command } from '../command.js'
 import { config } from './config.js'
 import { iceberg } from './iceberg/index.js'
+import { rules } from './rules.js'
 import { serve } from './serve.js'
 import { sql } from './sql.js'
 
 /** Every top-level command; add a new one here (one file per command in this folder). */
-export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql]
+export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules]
 
 /** The root command: `akko <command>`. */
 export const AKKO: Command = {
