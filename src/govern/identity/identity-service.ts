@@ -155,14 +155,16 @@ export class IdentityService {
    */
   async grantRefresh(client: ClientRecord, refreshToken: string): Promise<TokenResponse> {
     const invalid = oauthError('invalid_grant', 'The refresh token is invalid, expired or already used; sign in again')
-    return this.#sql.transaction(async tx => {
+    const out = await this.#sql.transaction(async tx => {
       const { rows } = await tx.query<{ user_id: string; client_id: string; session_id: string; scope: string; expires_at: Date | string; used: boolean }>(
         'SELECT user_id, client_id, session_id, scope, expires_at, used FROM govern_refresh_tokens WHERE token_hash = $1 FOR UPDATE', [secretDigest(refreshToken)])
       const row = rows[0]
       if (!row || row.client_id !== client.clientId) throw invalid
       if (row.used) {
+        // Returned, not thrown: a throw would roll the revocation back.
         await tx.query('DELETE FROM govern_refresh_tokens WHERE session_id = $1', [row.session_id])
-        throw invalid
+        this.#log.emit(() => ({ code: 'G003', level: 'warn', msg: 'refresh token replayed; session ended', client: client.clientId }))
+        return undefined
       }
       if (new Date(row.expires_at).getTime() <= Date.now()) throw invalid
       await tx.query('UPDATE govern_refresh_tokens SET used = true WHERE token_hash = $1', [secretDigest(refreshToken)])
@@ -170,6 +172,8 @@ export class IdentityService {
       if (!user?.enabled) throw invalid
       return this.#issue(client, user, row.scope, row.session_id, null, tx)
     })
+    if (!out) throw invalid
+    return out
   }
 
   /** Validates an authorization request (RFC 6749 §4.1.1, RFC 7636); errors before a redirect is trusted. */
@@ -201,20 +205,18 @@ export class IdentityService {
   /** Authorization-code grant (RFC 6749 §4.1.3) with the PKCE check (RFC 7636 §4.6). */
   async grantAuthorizationCode(client: ClientRecord, code: string, redirectUri: string | undefined, verifier: string | undefined): Promise<TokenResponse> {
     const invalid = (why: string): AkkoError => oauthError('invalid_grant', why)
-    return this.#sql.transaction(async tx => {
-      const { rows } = await tx.query<{ user_id: string; client_id: string; redirect_uri: string; scope: string; nonce: string | null; code_challenge: string | null; expires_at: Date | string; used: boolean }>(
-        'SELECT * FROM govern_auth_codes WHERE code_hash = $1 FOR UPDATE', [secretDigest(code)])
-      const row = rows[0]
-      if (!row || row.used || new Date(row.expires_at).getTime() <= Date.now()) throw invalid('The authorization code is invalid, expired or already used')
-      await tx.query('UPDATE govern_auth_codes SET used = true WHERE code_hash = $1', [secretDigest(code)])
-      if (row.client_id !== client.clientId) throw invalid('The authorization code was issued to another client')
-      if (row.redirect_uri !== redirectUri) throw invalid('redirect_uri does not match the authorization request')
-      if (row.code_challenge && !pkceMatches(verifier ?? '', row.code_challenge)) throw invalid('The PKCE code_verifier does not match the code_challenge')
-      if (!row.code_challenge && verifier) throw invalid('A code_verifier was sent but the authorization request had no code_challenge')
-      const user = await userFindById(tx, row.user_id)
-      if (!user?.enabled) throw invalid('The account is disabled')
-      return this.#issue(client, user, row.scope, randomUUID(), row.nonce, tx)
-    })
+    // One statement both claims and spends the code, so a failed check below still consumes it.
+    const { rows } = await this.#sql.query<{ user_id: string; client_id: string; redirect_uri: string; scope: string; nonce: string | null; code_challenge: string | null; expires_at: Date | string }>(
+      'UPDATE govern_auth_codes SET used = true WHERE code_hash = $1 AND used = false RETURNING *', [secretDigest(code)])
+    const row = rows[0]
+    if (!row || new Date(row.expires_at).getTime() <= Date.now()) throw invalid('The authorization code is invalid, expired or already used')
+    if (row.client_id !== client.clientId) throw invalid('The authorization code was issued to another client')
+    if (row.redirect_uri !== redirectUri) throw invalid('redirect_uri does not match the authorization request')
+    if (row.code_challenge && !pkceMatches(verifier ?? '', row.code_challenge)) throw invalid('The PKCE code_verifier does not match the code_challenge')
+    if (!row.code_challenge && verifier) throw invalid('A code_verifier was sent but the authorization request had no code_challenge')
+    const user = await userFindById(this.#sql, row.user_id)
+    if (!user?.enabled) throw invalid('The account is disabled')
+    return this.#issue(client, user, row.scope, randomUUID(), row.nonce)
   }
 
   async #issue(client: ClientRecord, user: UserRecord, scope: string, sessionId: string, nonce: string | null, sql: SqlClient = this.#sql): Promise<TokenResponse> {
