@@ -5,17 +5,20 @@
  * registered statement handlers (Iceberg DDL/DML) or NOT_SUPPORTED.
  * @module
  */
+import { dirname } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { AkkoError, type Logger } from '../core/index.js'
 import type { IcebergCatalog, TableContext } from '../storage/index.js'
 import type { Connector, ScanContext, TableRef } from './connectors/connector.js'
 import { systemConnector, withInformationSchema } from './connectors/system-connector.js'
 import type { ExecuteOptions, QueryEngine, QueryResult, Session } from './engine.js'
+import { errorForUser } from './session/errors.js'
 import { QueryRegistry, type QueryInfo, type RegistryOptions } from './session/query-registry.js'
 import { runStreamed, type QueryLimits } from './session/run.js'
 import { sandboxCreate, type Sandbox, type SandboxOptions } from './session/sandbox.js'
 import { nameResolve, queryBind } from './sql/bind.js'
-import { singleStatement, sqlTokenize, statementHead, timeTravelRewrite, type Token } from './sql/tokenizer.js'
+import { trinoSyntaxRewrite } from './sql/trino-syntax.js'
+import { singleStatement, sqlTokenize, positionOf, statementHead, timeTravelRewrite, type Token } from './sql/tokenizer.js'
 import { coreStatement, executeExpand, staticResult, type CoreContext } from './statements/core-statements.js'
 import type { StatementContext, StatementHandler } from './statements/statement.js'
 import { trinoType } from './types.js'
@@ -37,6 +40,16 @@ export interface AkkoQueryEngine extends QueryEngine {
 }
 
 const QUERY_HEADS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'FROM'])
+/** First words of every Trino statement: others are syntax errors, these are NOT_SUPPORTED when not implemented. */
+const TRINO_STATEMENT_WORDS = new Set([
+  'ALTER', 'ANALYZE', 'CALL', 'COMMENT', 'COMMIT', 'CREATE', 'DEALLOCATE', 'DELETE', 'DENY', 'DESC', 'DESCRIBE', 'DROP', 'EXECUTE', 'EXPLAIN',
+  'FROM', 'GRANT', 'INSERT', 'MERGE', 'PREPARE', 'REFRESH', 'RESET', 'REVOKE', 'ROLLBACK', 'SELECT', 'SET', 'SHOW', 'START', 'TABLE', 'TRUNCATE',
+  'UPDATE', 'USE', 'VALUES', 'WITH',
+  // Not Trino, but statements of other dialects (DuckDB's file, extension and setting statements above all):
+  // refusing them by name says more than a syntax error would.
+  'ATTACH', 'CHECKPOINT', 'COPY', 'DETACH', 'EXPORT', 'FORCE', 'IMPORT', 'INSTALL', 'LOAD', 'PIVOT', 'PRAGMA', 'SUMMARIZE', 'UNPIVOT', 'VACUUM',
+])
+const EXPECTING = "'ALTER', 'ANALYZE', 'CALL', 'COMMENT', 'COMMIT', 'CREATE', 'DEALLOCATE', 'DELETE', 'DENY', 'DESC', 'DESCRIBE', 'DROP', 'EXECUTE', 'EXPLAIN', 'GRANT', 'INSERT', 'MERGE', 'PREPARE', 'REFRESH', 'RESET', 'REVOKE', 'ROLLBACK', 'SELECT', 'SET', 'SHOW', 'START', 'TABLE', 'TRUNCATE', 'UPDATE', 'USE', 'VALUES', 'WITH', <query>"
 const CORE_HEADS = ['SHOW', 'DESCRIBE', 'DESC', 'USE', 'SET SESSION', 'RESET SESSION', 'PREPARE', 'DEALLOCATE']
 
 /** Creates the engine and its sandboxed DuckDB instance. */
@@ -48,6 +61,9 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
   for (const c of opts.connectors) catalogs.set(c.catalog, withInformationSchema(c))
   catalogs.set('system', withInformationSchema(systemConnector({ queries: () => registry.list(), catalogs: all })))
   const handlers = opts.handlers ?? []
+  // Private paths no error message may show: the sandbox's directories and the home they live in.
+  const dirs = [...opts.sandbox.allowedDirectories, ...(opts.sandbox.tempDirectory ? [opts.sandbox.tempDirectory] : [])]
+  const hidden = [...new Set([...dirs, ...dirs.map(d => dirname(d.replace(/\/+$/, '')))])].filter(d => d !== '/' && d !== '.')
   let closed = false
 
   async function execute(sql: string, session: Session, eo: ExecuteOptions = {}): Promise<QueryResult> {
@@ -87,13 +103,13 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
       const bind = async (text: string, rowIdsFor?: TableRef) => {
         const tokens = singleStatement(text, sqlTokenize(text)).tokens
         const tt = timeTravelRewrite(text, tokens)
-        return queryBind({ conn: c, session, scan, resolveName, connector, versions: tt.versions, rowIdsFor }, tt.sql)
+        return queryBind({ conn: c, session, scan, resolveName, connector, versions: tt.versions, rowIdsFor }, trinoSyntaxRewrite(tt.sql))
       }
       const run = async (duckSql: string): Promise<QueryResult> => {
         info.state = 'RUNNING'
         eo.onProgress?.({ state: 'RUNNING', processedRows: 0 })
         const r = await runStreamed(c, duckSql, { limits: opts.limits, signal, onRows: n => { info.rows = n; eo.onProgress?.({ state: 'RUNNING', processedRows: n }) }, done: release })
-        return { queryId: info.queryId, columns: r.columns, rows: r.rows }
+        return { queryId: info.queryId, columns: r.columns, rows: userErrors(r.rows, hidden) }
       }
       const result = await dispatch(sql, { c, session, info, bind, run, resolveName, connector, signal })
       if (conn) {
@@ -101,8 +117,9 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
         if (result.rows !== undefined && !(result as { streamed?: boolean }).streamed) release()
       }
       return result
-    } catch (e) {
-      release(e ?? new Error('failed'))
+    } catch (raw) {
+      release(raw ?? new Error('failed'))
+      const e = errorForUser(raw, hidden)
       if (e instanceof AkkoError) throw e
       throw new AkkoError('INTERNAL', `Query failed (this is a bug): ${(e as Error)?.message ?? String(e)}`, { queryId: info.queryId }, { cause: e })
     }
@@ -166,6 +183,12 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
       }
       return handler.execute(sql, ctx)
     }
+    const lead = tokens[0] as Token
+    if (lead.kind !== 'word' || !TRINO_STATEMENT_WORDS.has(lead.text.toUpperCase())) {
+      // Trino's parser rejects an unknown first word the same way: "mismatched input 'SELEC'".
+      const pos = positionOf(sql, lead.start)
+      throw new AkkoError('SYNTAX_ERROR', `line ${pos.line}:${pos.column}: mismatched input '${lead.text}'. Expecting: ${EXPECTING}`, pos)
+    }
     throw new AkkoError('NOT_SUPPORTED', `Statement ${head || sql.slice(0, 20)} is not supported`, { statement: head })
   }
 
@@ -182,6 +205,15 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
       closed = true
       sandbox.close()
     },
+  }
+}
+
+/** The result stream with DuckDB errors raised while reading it turned into what the user may see. */
+async function* userErrors<T>(rows: AsyncIterable<T>, hidden: readonly string[]): AsyncGenerator<T> {
+  try {
+    yield* rows
+  } catch (e) {
+    throw errorForUser(e, hidden)
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import {
   DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBListValue, DuckDBMapValue, DuckDBStructValue,
-  DuckDBTimeValue, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, DuckDBUUIDValue, DuckDBArrayValue,
+  DuckDBTimeValue, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTimestampSecondsValue, DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue, DuckDBTypeId, DuckDBUUIDValue, DuckDBArrayValue,
   type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api'
 import { AkkoError } from '../core/index.js'
@@ -75,7 +76,14 @@ export function trinoValue(t: DuckDBType, v: DuckDBValue): unknown {
     case DuckDBTypeId.TIME: return timeOfDay((v as DuckDBTimeValue).micros)
     case DuckDBTypeId.TIMESTAMP: return timestampText((v as DuckDBTimestampValue).micros)
     case DuckDBTypeId.TIMESTAMP_TZ: return `${timestampText((v as DuckDBTimestampTZValue).micros)} UTC`
-    case DuckDBTypeId.TIMESTAMP_MS: case DuckDBTypeId.TIMESTAMP_S: case DuckDBTypeId.TIMESTAMP_NS: return String(v)
+    // Trino prints exactly the type's precision of fractional digits (timestamp(3): '… 10:00:00.000').
+    case DuckDBTypeId.TIMESTAMP_S: return timestampText((v as DuckDBTimestampSecondsValue).seconds * 1_000_000n).slice(0, -7)
+    case DuckDBTypeId.TIMESTAMP_MS: return timestampText((v as DuckDBTimestampMillisecondsValue).millis * 1000n).slice(0, -3)
+    case DuckDBTypeId.TIMESTAMP_NS: {
+      const nanos = (v as DuckDBTimestampNanosecondsValue).nanos
+      const rest = ((nanos % 1000n) + 1000n) % 1000n
+      return timestampText((nanos - rest) / 1000n) + pad(rest, 3)
+    }
     case DuckDBTypeId.INTERVAL: return intervalText(v as DuckDBIntervalValue)
     case DuckDBTypeId.UUID: return (v as DuckDBUUIDValue).toString()
     case DuckDBTypeId.LIST: return (v as DuckDBListValue).items.map(x => trinoValue(t.valueType, x))

@@ -55,6 +55,9 @@ export async function sandboxCreate(opts: SandboxOptions): Promise<Sandbox> {
       dirs.push(opts.tempDirectory)
     }
     for (const m of TRINO_MACROS) await setup.run(m)
+    // Trino divides integers as integers (7 / 2 = 3); decimals and doubles are unaffected. Only user SQL and
+    // the relations bound into it run here: the storage layer's own SQL runs on its own instance.
+    await setup.run('SET GLOBAL integer_division = true')
     const list = dirs.map(d => sqlStr(d.endsWith('/') ? d : `${d}/`)).join(', ')
     await setup.run(`SET allowed_directories = [${list}]`)
     await setup.run('SET enable_external_access = false')

@@ -71,6 +71,11 @@ export async function queryBind(ctx: BindContext, sql: string): Promise<{ sql: s
       found.push({ node: n, ref: ctx.resolveName(parts), version, filters: filtersOf.get(n) ?? [] })
       return false
     }
+    if (isConstant(n) && n.value.type.id === 'DOUBLE' && !n.value.is_null && parent) {
+      // DuckDB prints a double constant as `1.5`, which it would read back as a decimal: keep it a double.
+      replaceChild(parent, key, n, { class: 'CAST', type: 'OPERATOR_CAST', alias: n.alias, query_location: n.query_location, child: { ...n, alias: '' }, cast_type: { id: 'DOUBLE', type_info: null }, try_cast: false })
+      return false
+    }
     if (isTableFunction(n)) tableFunctionCheck(n.function)
     if (isFunction(n)) functionBind(n)
     return next

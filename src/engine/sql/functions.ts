@@ -23,7 +23,7 @@ substring substr position strpos length char_length character_length lower upper
 split_part split string_split str_split repeat left right chr ascii translate levenshtein hamming jaro_winkler_similarity md5 sha256 sha1 hash to_base64 from_base64 hex unhex
 regexp_matches regexp_extract regexp_extract_all regexp_full_match regexp_split_to_array like_escape not_like_escape ilike_escape contains prefix suffix
 abs ceil ceiling floor round sqrt cbrt power pow exp ln log log10 log2 mod sign greatest least random pi degrees radians sin cos tan asin acos atan atan2 cot sinh cosh tanh
-is_nan isnan isinf is_finite isfinite nullif coalesce ifnull if typeof bit_count xor factorial gcd lcm even
+is_nan isnan isinf is_finite isfinite nullif coalesce ifnull if bit_count xor factorial gcd lcm even
 sum avg mean min max count count_star count_if countif any_value first last arg_max arg_min max_by min_by bool_and bool_or bit_and bit_or bit_xor
 stddev stddev_samp stddev_pop variance var_samp var_pop corr covar_samp covar_pop regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy
 median quantile quantile_cont quantile_disc approx_count_distinct approx_quantile mode product list array_agg string_agg listagg histogram entropy kurtosis skewness geometric_mean geomean
@@ -62,6 +62,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   last_day_of_month: 'last_day',
   to_iso8601: 'akko_to_iso8601',
   date: 'akko_date',
+  typeof: 'akko_typeof',
   contains: 'list_contains',
   array_join: 'array_to_string',
   array_max: 'list_max',
@@ -89,6 +90,17 @@ export const TRINO_MACROS: readonly string[] = [
   `CREATE MACRO akko_json_format(j) AS CAST(j AS VARCHAR)`,
   `CREATE MACRO akko_to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S.%g')`,
   `CREATE MACRO akko_date(x) AS CAST(x AS DATE)`,
+  // Trino's type names for DuckDB's (the mapping of types.ts trinoType, for scalars and arrays of scalars).
+  `CREATE MACRO akko_trino_type_name(t) AS CASE
+    WHEN t LIKE 'DECIMAL(%' THEN replace(lower(t), ' ', '')
+    WHEN t = 'HUGEINT' THEN 'bigint' WHEN t = 'UTINYINT' THEN 'smallint' WHEN t = 'USMALLINT' THEN 'integer' WHEN t = 'UINTEGER' THEN 'bigint'
+    WHEN t IN ('UBIGINT', 'UHUGEINT') THEN 'decimal(38,0)' WHEN t = 'FLOAT' THEN 'real' WHEN t = 'BLOB' THEN 'varbinary'
+    WHEN t = 'TIME' THEN 'time(6)' WHEN t = 'TIME WITH TIME ZONE' THEN 'time(6) with time zone'
+    WHEN t = 'TIMESTAMP' THEN 'timestamp(6)' WHEN t = 'TIMESTAMP_MS' THEN 'timestamp(3)' WHEN t = 'TIMESTAMP_S' THEN 'timestamp(0)'
+    WHEN t = 'TIMESTAMP_NS' THEN 'timestamp(9)' WHEN t = 'TIMESTAMP WITH TIME ZONE' THEN 'timestamp(6) with time zone'
+    WHEN t = 'INTERVAL' THEN 'interval day to second' WHEN t = '"NULL"' THEN 'unknown'
+    ELSE lower(t) END`,
+  `CREATE MACRO akko_typeof(x) AS CASE WHEN typeof(x) LIKE '%[]' THEN 'array(' || akko_trino_type_name(typeof(x)[:-3]) || ')' ELSE akko_trino_type_name(typeof(x)) END`,
 ]
 
 /** Joda-Time pattern letters (Trino's format_datetime) to strftime. */
@@ -146,7 +158,6 @@ export function functionBind(fn: FunctionNode): void {
     fn.function_name = TRINO_FUNCTION_RENAMES[name] ?? name
     return
   }
-  if (name === 'try') throw new AkkoError('NOT_SUPPORTED', 'Function try is not supported: use try_cast, or guard the expression with CASE', { function: name })
   if (name === 'format_datetime' || name === 'date_format' || name === 'date_parse' || name === 'parse_datetime') {
     const pattern = constantValue(fn.children[1])
     if (typeof pattern !== 'string') throw new AkkoError('NOT_SUPPORTED', `Function ${name} needs a constant format pattern`, { function: name })
