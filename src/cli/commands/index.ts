@@ -4,6 +4,7 @@ import { iceberg } from './iceberg/index.js'
 import { rules } from './rules.js'
 import { serve } from './serve.js'
 import { sql } from './sql.js'
+import { clients, groups, roles, users } from './users.js'
 
 /** Every top-level command; add a new one here (one file per command in this folder). */
 export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules]
