@@ -7,7 +7,7 @@ import { sql } from './sql.js'
 import { clients, groups, roles, users } from './users.js'
 
 /** Every top-level command; add a new one here (one file per command in this folder). */
-export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules]
+export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules, users, groups, roles, clients]
 
 /** The root command: `akko <command>`. */
 export const AKKO: Command = {
