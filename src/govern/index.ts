@@ -17,3 +17,11 @@ export {
 } from './identity/realm-store.js'
 export { clientCreate, clientList, clientFind, clientDelete, clientSecretRotate, serviceAccountName, type ClientCreateInput } from './identity/client-store.js'
 export { identityDemoSeed, identityAdminEnsure, identityBuiltinsEnsure, AKKO_ROLES, DEMO_PERSONAS } from './identity/realm-seed.js'
+export {
+  TABLE_PRIVILEGES, emptyTagSource, tagSourceStatic, policyTableDenied, policyColumnsDenied, columnName,
+  rulesCheck, rulesLoadFile, rulesParse, rulesParseText, RulesPolicy, rulesPolicyProvider, rulesFilePolicy, rulesWatchFile,
+  opaPolicy, demoRulesPath,
+  type AccessPolicy, type CatalogAccess, type ColumnAccess, type ColumnRef, type Identity as PolicyIdentity,
+  type PolicyProvider, type TablePrivilege, type TagSource, type Rules, type RulesProblem, type TableRule, type ColumnRule,
+  type OpaPolicyOptions,
+} from './policy/index.js'

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 // The govern layer's index.ts is not written yet; switch to '../../govern/index.js' once it re-exports policy.
-import { demoRulesPath, rulesCheck, RulesPolicy, rulesLoadFile, type Rules } from '../../govern/policy/index.js'
+import { demoRulesPath, rulesCheck, RulesPolicy, rulesLoadFile, type Rules } from '../../govern/index.js'
 import { AkkoError } from '../../core/index.js'
 import { EXIT_ERROR, EXIT_OK, usageError, type CliIo, type Command } from '../command.js'
 import { FORMAT_OPTION, outputJson } from '../output.js'
