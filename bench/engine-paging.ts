@@ -39,7 +39,7 @@ export const enginePaging: Scenario = {
     }
     const client = new TrinoClient({ server: child.url, user: 'bench', catalog: 'iceberg', schema: 'bench', source: 'akko-bench' })
     const pid = child.proc.pid as number
-    // One full-size run takes minutes: no warm-up beyond the quick size (the files are in the OS cache after generation).
+    // A full-size run takes minutes, so none is spent on warm-up there (the files are already in the OS cache).
     const repeat = opts.quick ? { warmup: 1, iterations: 2 } : { warmup: 0, iterations: 2 }
     return {
       cases: [{

@@ -1,5 +1,5 @@
 /**
- * Runs the storage benchmarks: `npm run bench -- [--scenario <name>] [--rows 1m|10m] [--quick]`.
+ * Runs the benchmarks: `npm run bench -- [--scenario <name>] [--rows 200k|1m|2m|10m] [--quick]`.
  * Each case times our path and its baseline in this process, alternating them run by run, prints medians and
  * the ratio, and all samples go to `bench/results/<timestamp>.json` for comparing runs. No result ever fails
  * the run: the numbers are for people to read, not thresholds.
@@ -24,7 +24,7 @@ const SCENARIOS: readonly Scenario[] = [appendThroughput, scanPlanning, commitLa
 const ROWS: Readonly<Record<string, number>> = { '200k': 200_000, '1m': 1_000_000, '2m': 2_000_000, '10m': 10_000_000 }
 const QUICK_ROWS = 50_000
 
-const USAGE = `usage: npm run bench -- [--scenario <name>] [--rows 1m|10m] [--quick]
+const USAGE = `usage: npm run bench -- [--scenario <name>] [--rows 200k|1m|2m|10m] [--quick]
   --scenario  one of: ${SCENARIOS.map(s => s.name).join(', ')} (default: all)
   --rows      200k, 1m, 2m or 10m: rows for the append scenario (default 1m) and the engine scenarios
               (default 10m; --quick: 200k for engine-queries, 2m for engine-paging)
@@ -73,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const results: CaseResult[] = []
   const skipped: string[] = []
   const failures: { scenario: string; error: string }[] = []
-  process.stdout.write(`AKKO storage benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores\n`)
+  process.stdout.write(`AKKO benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores\n`)
   for (const scenario of selected) {
     process.stdout.write(`\n# ${scenario.name}: ${scenario.description}\n`)
     try {
