@@ -20,6 +20,7 @@ import { nameResolve, queryBind } from './sql/bind.js'
 import { trinoSyntaxRewrite } from './sql/trino-syntax.js'
 import { singleStatement, sqlTokenize, positionOf, statementHead, timeTravelRewrite, type Token } from './sql/tokenizer.js'
 import { coreStatement, executeExpand, staticResult, type CoreContext } from './statements/core-statements.js'
+import { viewDefinition } from './statements/iceberg-views.js'
 import type { StatementContext, StatementHandler } from './statements/statement.js'
 import { trinoType } from './types.js'
 
@@ -39,6 +40,8 @@ export interface AkkoQueryEngine extends QueryEngine {
   queries(): readonly QueryInfo[]
 }
 
+/** Views over views deeper than this are refused (which also stops a view that refers to itself). */
+const MAX_VIEW_DEPTH = 10
 const QUERY_HEADS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'FROM'])
 /** First words of every Trino statement: others are syntax errors, these are NOT_SUPPORTED when not implemented. */
 const TRINO_STATEMENT_WORDS = new Set([
@@ -100,10 +103,22 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
       const scan: ScanContext = { conn: c, session, signal, tempName: () => { const n = `akko_tmp_${info.queryId}_${tempSeq++}`; temps.push(n); return n } }
       const resolveName = (parts: readonly string[]): TableRef => nameResolve(session, parts)
       const connector = (name: string) => catalogs.get(name)
-      const bind = async (text: string, rowIdsFor?: TableRef) => {
+      const bind = async (text: string, rowIdsFor?: TableRef, names: Session = session, viewDepth = 0): Promise<{ sql: string }> => {
         const tokens = singleStatement(text, sqlTokenize(text)).tokens
         const tt = timeTravelRewrite(text, tokens)
-        return queryBind({ conn: c, session, scan, resolveName, connector, versions: tt.versions, rowIdsFor }, trinoSyntaxRewrite(tt.sql))
+        const view = async (ref: TableRef): Promise<string | undefined> => {
+          if (catalogs.get(ref.catalog)?.kind !== 'iceberg') return undefined
+          const def = await viewDefinition(opts.iceberg.catalog, ref)
+          if (!def) return undefined
+          const name = `${ref.catalog}.${ref.schema}.${ref.table}`
+          if (viewDepth >= MAX_VIEW_DEPTH) throw new AkkoError('NOT_SUPPORTED', `View ${name} nests views more than ${MAX_VIEW_DEPTH} deep (or refers to itself)`, { view: name })
+          // A view's unqualified names resolve in the catalog and schema it was created in, not the session's.
+          const inner = await bind(def.sql, undefined, { ...names, catalog: def.catalog, schema: def.schema }, viewDepth + 1)
+          const columns = def.columns.map(col => `"${col.name.replaceAll('"', '""')}"`).join(', ')
+          return def.columns.length > 0 ? `SELECT * FROM (${inner.sql}) AS akko_view(${columns})` : inner.sql
+        }
+        const resolve = (parts: readonly string[]): TableRef => nameResolve(names, parts)
+        return queryBind({ conn: c, session: names, scan, resolveName: resolve, connector, versions: tt.versions, rowIdsFor, view }, trinoSyntaxRewrite(tt.sql))
       }
       const run = async (duckSql: string): Promise<QueryResult> => {
         info.state = 'RUNNING'

@@ -11,6 +11,7 @@ import {
 } from '../../storage/index.js'
 import type { Session } from '../engine.js'
 import type { ColumnInfo, Connector, PushdownPredicate, ScanContext, ScanRequest, TableRef } from './connector.js'
+import { viewDefinition } from '../statements/iceberg-views.js'
 import { metadataTableColumns, metadataTableParse, metadataTableSql } from './iceberg-metadata-tables.js'
 
 /** Trino's type for an Iceberg type (as Trino's Iceberg connector maps them). */
@@ -75,7 +76,9 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
       return (await catalog.listNamespaces()).filter(n => n.namespace.length === 1).map(n => n.namespace[0] as string).sort()
     },
     async listTables(_s: Session, schema: string) {
-      return (await catalog.listTables([schema])).map(t => t.name).sort()
+      // Trino lists views with the tables (SHOW TABLES, information_schema.tables).
+      const views = await catalog.metastore.listTables([schema], 'view')
+      return [...new Set([...(await catalog.listTables([schema])), ...views].map(t => t.name))].sort()
     },
     async describeTable(_s: Session, ref: TableRef): Promise<ColumnInfo[] | undefined> {
       const meta = metadataTableParse(ref.table)
@@ -87,8 +90,9 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
         const state = await load(ref)
         return currentSchema(state.metadata).fields.map(f => ({ name: f.name, type: icebergTypeToTrino(f.type), nullable: !f.required, ...(f.doc ? { comment: f.doc } : {}) }))
       } catch (e) {
-        if (e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND') return undefined
-        throw e
+        if (!(e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND')) throw e
+        if (meta) return undefined
+        return (await viewDefinition(catalog, ref))?.columns.map(c => ({ ...c }))
       }
     },
     async scan(ctx: ScanContext, ref: TableRef, req: ScanRequest) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { AkkoError } from '../../core/index.js'
+import { duckError } from '../../storage/index.js'
 import { TIME_TRAVEL_MARK } from '../sql/tokenizer.js'
 
 /** DuckDB binder messages that mean a column the user named does not exist, and how to name it. */
@@ -19,7 +20,9 @@ const COLUMN_MISSING: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => st
  * The error to give the user for `e`: DuckDB's unknown-column errors become COLUMN_NOT_FOUND, and internal
  * names and the `hidden` directories (warehouse, cache, spill) are removed from every message.
  */
-export function errorForUser(e: unknown, hidden: readonly string[]): unknown {
+export function errorForUser(raw: unknown, hidden: readonly string[]): unknown {
+  // A DuckDB error a handler let through unwrapped is still the user's error, not a bug.
+  const e = raw instanceof Error && !(raw instanceof AkkoError) && /^[A-Z][A-Za-z ]* Error: /.test(raw.message) ? duckError(raw, 'Query') : raw
   if (!(e instanceof AkkoError)) return e
   for (const [re, name] of COLUMN_MISSING) {
     const m = re.exec(e.message)

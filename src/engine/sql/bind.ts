@@ -30,6 +30,11 @@ export interface BindContext {
   readonly parameters?: readonly AstNode[]
   /** This table's scan also yields `_file` and `_pos`. */
   readonly rowIdsFor?: TableRef
+  /**
+   * The bound DuckDB SQL of view `ref` (its query bound with the view's own catalog and schema as defaults,
+   * through every check of this binder), or undefined when no such view exists.
+   */
+  view?(ref: TableRef): Promise<string | undefined>
 }
 
 /** One table reference found in the query. */
@@ -88,7 +93,7 @@ export async function queryBind(ctx: BindContext, sql: string): Promise<{ sql: s
     const alias = f.node.alias || f.ref.table
     const rowIds = ctx.rowIdsFor !== undefined && sameRef(ctx.rowIdsFor, f.ref)
     const request: ScanRequest = { filters: f.filters, ...(f.version ? { version: f.version } : {}), ...(rowIds ? { withRowIds: true } : {}) }
-    relations.push(await relationFor(ctx, f.ref, alias, request))
+    relations.push(await relationOrView(ctx, f.ref, alias, request))
     tables.push({ ref: f.ref, alias, request })
     f.node.table_name = `__akko_${nonce}_${relations.length - 1}`
     f.node.schema_name = ''
@@ -98,6 +103,21 @@ export async function queryBind(ctx: BindContext, sql: string): Promise<{ sql: s
   const text = await sqlDeparse(ctx.conn, tree)
   const placeholder = new RegExp(`"?__akko_${nonce}_(\\d+)"?`, 'g')
   return { sql: text.replace(placeholder, (_m, i: string) => `(${relations[Number(i)] as string})`), tables }
+}
+
+/** The table's relation or, when there is no such table, the bound query of the view of that name. */
+async function relationOrView(ctx: BindContext, ref: TableRef, alias: string, request: ScanRequest): Promise<string> {
+  try {
+    return await relationFor(ctx, ref, alias, request)
+  } catch (e) {
+    if (!(e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND') || !ctx.view) throw e
+    const sql = await ctx.view(ref)
+    if (sql === undefined) throw e
+    const name = `${ref.catalog}.${ref.schema}.${ref.table}`
+    if (request.version) throw new AkkoError('NOT_SUPPORTED', `View ${name} cannot be read FOR VERSION/TIMESTAMP AS OF: only tables have versions`, { view: name })
+    if (request.withRowIds) throw new AkkoError('NOT_SUPPORTED', `View ${name} cannot be modified: UPDATE, DELETE and MERGE need a table`, { view: name })
+    return sql
+  }
 }
 
 /**
