@@ -32,7 +32,8 @@ export const CONDITIONAL_FUNCTIONS: readonly TrinoFunctionDef[] = [
 /** Aggregates. Renames keep DISTINCT, FILTER and OVER working; macros only where semantics need it. */
 export const AGGREGATE_FUNCTIONS: readonly TrinoFunctionDef[] = [
   { trino: 'approx_distinct', macro: '(x) AS count(DISTINCT x), (x, e) AS count(DISTINCT x)' },
-  { trino: 'approx_percentile', duck: 'approx_quantile' },
+  // Trino has bigint and double overloads: integers keep bigint, decimals (and reals) are computed as double.
+  { trino: 'approx_percentile', macro: '(x BIGINT, p) AS approx_quantile(x, p), (x DOUBLE, p) AS approx_quantile(x, p)' },
   { trino: 'arbitrary', duck: 'any_value' },
   { trino: 'every', duck: 'bool_and' },
   { trino: 'geometric_mean', duck: 'geomean' },
