@@ -30,7 +30,7 @@ import {
   sandboxDefaults,
   type Connector,
   type PostgresqlClient,
-  type QueryEngine,
+  type AkkoQueryEngine,
 } from './engine/index.js'
 import { join } from 'node:path'
 
@@ -46,7 +46,7 @@ export interface Platform {
   /** What table operations (append, delete, scan, maintenance) take as their first argument. */
   readonly tables: TableContext
   /** The SQL engine (Trino dialect on DuckDB); served over the Trino protocol at `/v1/statement`. */
-  readonly engine?: QueryEngine
+  readonly engine?: AkkoQueryEngine
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -71,7 +71,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const duckClosable = { close: async () => duck.close() }
   const tables: TableContext = { catalog, store, duck, log }
-  let engine: QueryEngine
+  let engine: AkkoQueryEngine
   try {
     engine = await platformEngineCreate(cfg, log, catalog, tables)
   } catch (e) {
@@ -100,7 +100,7 @@ const AKKO_VERSION = '0.1.0'
  * database (`postgresql` is the embedded PGlite database under AKKO_HOME unless a URL is set), and `system`.
  * Its DuckDB sandbox may read only the local warehouse and the object-store cache.
  */
-async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext): Promise<QueryEngine> {
+async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext): Promise<AkkoQueryEngine> {
   const sandbox = sandboxDefaults(cfg.home)
   const localWarehouse = /^s3a?:\/\//.test(cfg.warehouse) ? [] : [cfg.warehouse]
   const clients: PostgresqlClient[] = []
@@ -130,10 +130,10 @@ async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: Icebe
       },
       log,
     })
-    return {
-      execute: (sql, session, opts) => engine.execute(sql, session, opts),
-      close: () => closeInOrder([engine, ...clients]),
-    }
+    // The engine owns the catalogs' database clients: closing it closes them too.
+    const engineClose = engine.close.bind(engine)
+    engine.close = () => closeInOrder([{ close: engineClose }, ...clients])
+    return engine
   } catch (e) {
     await closeInOrder(clients)
     throw e
