@@ -55,6 +55,19 @@ export interface ScanRequest {
   readonly withRowIds?: boolean
 }
 
+/** Table statistics as Trino's SHOW STATS reports them (estimates from metadata; absent means unknown). */
+export interface TableStats {
+  readonly rowCount: number
+  readonly columns: ReadonlyArray<{
+    readonly name: string
+    readonly dataSize?: number
+    readonly distinctValues?: number
+    readonly nullsFraction?: number
+    readonly low?: string
+    readonly high?: string
+  }>
+}
+
 /**
  * A catalog of tables (Trino's "connector"): `iceberg`, `postgresql` (one per configured database), `system`.
  * Table rows are exposed to the engine as a DuckDB SQL relation that the binder substitutes for the table
@@ -69,4 +82,6 @@ export interface Connector {
   describeTable(session: Session, ref: TableRef): Promise<ColumnInfo[] | undefined>
   /** DuckDB SQL producing the table's rows with columns named as `describeTable` names them. */
   scan(ctx: ScanContext, ref: TableRef, req: ScanRequest): Promise<{ readonly sql: string }>
+  /** Statistics from the catalog's metadata, without scanning data (SHOW STATS); optional. */
+  stats?(session: Session, ref: TableRef): Promise<TableStats | undefined>
 }

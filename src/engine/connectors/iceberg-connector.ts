@@ -4,6 +4,7 @@
  * `_file`/`_pos` row ids for row-level changes, and the `$snapshots`-style metadata tables.
  * @module
  */
+import { icebergTableStats } from './iceberg-stats.js'
 import { AkkoError } from '../../core/index.js'
 import {
   currentSchema, exprAnd, exprEq, exprGt, exprGtEq, exprIn, exprIsNull, exprLt, exprLtEq, exprNotEq, exprNotNull, scanPlan, scanSql, tableLoad,
@@ -94,6 +95,11 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
         if (meta) return undefined
         return (await viewDefinition(catalog, ref))?.columns.map(c => ({ ...c }))
       }
+    },
+    async stats(_s: Session, ref: TableRef) {
+      if (metadataTableParse(ref.table)) return undefined
+      const state = await load(ref)
+      return icebergTableStats(tables, state.metadata)
     },
     async scan(ctx: ScanContext, ref: TableRef, req: ScanRequest) {
       const meta = metadataTableParse(ref.table)

@@ -149,6 +149,21 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const { cols } = await describe(c, parts)
     return staticResult(c.queryId, ['Column', 'Type', 'Extra', 'Comment'].map(varchar), cols.filter(x => !re || re.test(x.name)).map(x => [x.name, x.type, '', x.comment ?? '']))
   }
+  if (head.startsWith('SHOW STATS')) {
+    cur.i = 2
+    if (!cur.accept('FOR')) throw cur.error('expected FOR')
+    const parts = cur.name()
+    cur.end()
+    const { ref } = await describe(c, parts)
+    const stats = await catalogOf(c, ref.catalog).stats?.(c.session, ref)
+    if (!stats) throw new AkkoError('NOT_SUPPORTED', `SHOW STATS is not supported for ${ref.catalog}.${ref.schema}.${ref.table}`, { ...ref })
+    const dbl = (name: string): ColumnMeta => ({ name, type: 'double' })
+    const rows = [
+      ...stats.columns.map(col => [col.name, col.dataSize ?? null, col.distinctValues ?? null, col.nullsFraction ?? null, null, col.low ?? null, col.high ?? null]),
+      [null, null, null, null, stats.rowCount, null, null],
+    ]
+    return staticResult(c.queryId, [varchar('column_name'), dbl('data_size'), dbl('distinct_values_count'), dbl('nulls_fraction'), dbl('row_count'), varchar('low_value'), varchar('high_value')], rows)
+  }
   if (head.startsWith('SHOW CREATE TABLE')) {
     cur.i = 3
     const parts = cur.name()

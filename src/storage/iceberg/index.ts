@@ -7,7 +7,7 @@ export type * from './spec.js'
 export { jsonParseLossless, jsonStringifyLossless } from './json.js'
 export { schemaIndex, typeIsPrimitive, typeValidate } from './types.js'
 export { transformParse, transformApply, transformResultType, transformToHumanString, bucketHash } from './transforms.js'
-export { valueToBytes, valueFromBytes, valueCompare } from './values.js'
+export { valueToBytes, valueFromBytes, valueCompare, valueToJson, valueFromJson } from './values.js'
 export {
   metadataParse, metadataSerialize, metadataNew, metadataFileName, metadataCurrentSchema,
   metadataSnapshot, metadataCurrentSnapshot, metadataSnapshotAt,
