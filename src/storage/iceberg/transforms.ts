@@ -139,26 +139,18 @@ function longBytes(n: bigint): Uint8Array {
   return b
 }
 
-/** MurmurHash3 x86 32-bit with seed 0, as Guava's murmur3_32_fixed computes it. */
-export function murmur3(data: Uint8Array, seed = 0): number {
-  const C1 = 0xcc9e2d51, C2 = 0x1b873593
-  let h = seed | 0
-  const len = data.length
-  const blocks = len & ~3
-  const mix = (k: number): number => Math.imul(rotl(Math.imul(k, C1), 15), C2)
-  for (let i = 0; i < blocks; i += 4) {
-    const k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
-    h ^= mix(k)
-    h = (Math.imul(rotl(h, 13), 5) + 0xe6546b64) | 0
-  }
-  const tail = len & 3
-  if (tail > 0) {
-    let k = 0
-    if (tail === 3) k ^= data[blocks + 2]! << 16
-    if (tail >= 2) k ^= data[blocks + 1]! << 8
-    k ^= data[blocks]!
-    h ^= mix(k)
-  }
+const M3_C1 = 0xcc9e2d51
+const M3_C2 = 0x1b873593
+const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r))
+
+/** One murmur3_x86_32 key scramble (also used on the tail block). */
+export const murmur3Scramble = (k: number): number => Math.imul(rotl(Math.imul(k, M3_C1), 15), M3_C2)
+
+/** One murmur3_x86_32 body step: scramble a 4-byte little-endian block into the running hash. */
+export const murmur3MixBlock = (h: number, k: number): number => (Math.imul(rotl(h ^ murmur3Scramble(k), 13), 5) + 0xe6546b64) | 0
+
+/** murmur3_x86_32 finalization over `len` bytes hashed. */
+export function murmur3Finalize(h: number, len: number): number {
   h ^= len
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
@@ -168,7 +160,22 @@ export function murmur3(data: Uint8Array, seed = 0): number {
   return h | 0
 }
 
-const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r))
+/** MurmurHash3 x86 32-bit with seed 0, as Guava's murmur3_32_fixed computes it. */
+export function murmur3(data: Uint8Array, seed = 0): number {
+  let h = seed | 0
+  const len = data.length
+  const blocks = len & ~3
+  for (let i = 0; i < blocks; i += 4) h = murmur3MixBlock(h, data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))
+  const tail = len & 3
+  if (tail > 0) {
+    let k = 0
+    if (tail === 3) k ^= data[blocks + 2]! << 16
+    if (tail >= 2) k ^= data[blocks + 1]! << 8
+    k ^= data[blocks]!
+    h ^= murmur3Scramble(k)
+  }
+  return murmur3Finalize(h, len)
+}
 
 // ---------------------------------------------------------------- partition path strings
 

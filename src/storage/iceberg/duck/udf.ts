@@ -8,7 +8,7 @@
  * @module
  */
 import { ANY, DuckDBScalarFunction, INTEGER, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api'
-import { bucketHash } from '../transforms.js'
+import { bucketHash, murmur3Finalize, murmur3MixBlock, murmur3Scramble } from '../transforms.js'
 import { duckPrimitiveIcebergType, duckValueToIceberg } from './duck-values.js'
 
 /** Name of the bucket function in SQL. */
@@ -26,29 +26,11 @@ export function udfRegister(conn: DuckDBConnection): void {
 type Hasher = (raw: NonNullable<ReturnType<DuckDBVector['getItem']>>) => number
 
 const utf8 = new TextEncoder()
-const C1 = 0xcc9e2d51
-const C2 = 0x1b873593
-const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r))
-
-function mixBlock(h: number, k: number): number {
-  h ^= Math.imul(rotl(Math.imul(k, C1), 15), C2)
-  return (Math.imul(rotl(h, 13), 5) + 0xe6546b64) | 0
-}
-
 /**
  * murmur3_x86_32 (seed 0) of a 64-bit little-endian long given as its low and high 32-bit words: the
  * spec's hash input for int, long, date, time and timestamps, unrolled for the two blocks it always has.
  */
-function hashLongWords(lo: number, hi: number): number {
-  let h = mixBlock(mixBlock(0, lo), hi)
-  h ^= 8
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h | 0
-}
+const hashLongWords = (lo: number, hi: number): number => murmur3Finalize(murmur3MixBlock(murmur3MixBlock(0, lo), hi), 8)
 
 const hashInt = (v: number): number => hashLongWords(v | 0, v < 0 ? -1 : 0)
 const hashLong = (v: bigint): number => hashLongWords(Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)))
@@ -63,21 +45,15 @@ function hashString(s: string): number {
   const len = utf8.encodeInto(s, b).written
   const blocks = len & ~3
   let h = 0
-  for (let i = 0; i < blocks; i += 4) h = mixBlock(h, b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))
+  for (let i = 0; i < blocks; i += 4) h = murmur3MixBlock(h, b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))
   const tail = len & 3
   if (tail > 0) {
     let k = b[blocks]!
     if (tail >= 2) k ^= b[blocks + 1]! << 8
     if (tail === 3) k ^= b[blocks + 2]! << 16
-    h ^= Math.imul(rotl(Math.imul(k, C1), 15), C2)
+    h ^= murmur3Scramble(k)
   }
-  h ^= len
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h | 0
+  return murmur3Finalize(h, len)
 }
 
 /** The hash function for one source type; undefined when Iceberg cannot bucket it. */
