@@ -16,12 +16,32 @@ export type AstNode = { [key: string]: unknown }
 const NUM = '\u0001N'
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
 
+/**
+ * Parse and deparse results by their exact input: both are pure functions of the text, and a repeated dashboard
+ * query (or `SELECT 1` health checks) then costs no DuckDB round trip to plan. Bounded, oldest entries dropped.
+ */
+const PARSE_CACHE = new Map<string, string>()
+const DEPARSE_CACHE = new Map<string, string>()
+const CACHE_MAX = 512
+const CACHE_MAX_TEXT = 64 * 1024
+
+function cachePut(cache: Map<string, string>, key: string, value: string): void {
+  if (key.length + value.length > CACHE_MAX_TEXT) return
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string)
+  cache.set(key, value)
+}
+
 /** Parses one SELECT/VALUES/TABLE query into DuckDB's tree. Parser errors become SYNTAX_ERROR with line/column. */
 export async function sqlParse(conn: DuckDBConnection, sql: string): Promise<AstNode> {
   if (sql.includes('\u0000') || sql.includes('\u0001')) throw new AkkoError('SYNTAX_ERROR', 'The statement contains a control character (NUL or SOH)', { line: 1, column: 1 })
-  const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
-  const text = String(reader.getRows()[0]?.[0] ?? '')
-  const tree = JSON.parse(text.replace(TOKENS, m => (m.startsWith('"') ? m : `"\\u0001N${m}"`))) as AstNode
+  // Parsing is a pure function of the text; the binder mutates the tree, so the cache keeps the JSON text.
+  let prepared = PARSE_CACHE.get(sql)
+  if (prepared === undefined) {
+    const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
+    prepared = String(reader.getRows()[0]?.[0] ?? '').replace(TOKENS, m => (m.startsWith('"') ? m : `"\\u0001N${m}"`))
+    cachePut(PARSE_CACHE, sql, prepared)
+  }
+  const tree = JSON.parse(prepared) as AstNode
   if (tree.error === true) {
     const message = String(tree.error_message ?? 'syntax error')
     if (tree.error_type === 'not implemented') throw new AkkoError('NOT_SUPPORTED', 'This statement is not supported here: only queries (SELECT, WITH, VALUES, TABLE) can be run', {})
@@ -36,9 +56,13 @@ export async function sqlParse(conn: DuckDBConnection, sql: string): Promise<Ast
 /** Turns a statement tree (from `sqlParse`, possibly rewritten) back into DuckDB SQL. */
 export async function sqlDeparse(conn: DuckDBConnection, statement: AstNode): Promise<string> {
   const json = JSON.stringify({ error: false, statements: [statement] }).replace(/"\\u0001N([-0-9.eE+]+)"/g, '$1')
+  const cached = DEPARSE_CACHE.get(json)
+  if (cached !== undefined) return cached
   try {
     const reader = await conn.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [json])
-    return String(reader.getRows()[0]?.[0] ?? '')
+    const out = String(reader.getRows()[0]?.[0] ?? '')
+    cachePut(DEPARSE_CACHE, json, out)
+    return out
   } catch (e) {
     throw new AkkoError('INTERNAL', `Could not render the rewritten query (this is a bug): ${(e as Error).message}`, {}, { cause: e })
   }
