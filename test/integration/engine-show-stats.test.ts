@@ -30,3 +30,13 @@ test('SHOW STATS counts deleted rows out and fails clearly on a missing table', 
   assert.equal(rows.at(-1)?.[4], 9)
   await assert.rejects(env.engine.execute('SHOW STATS FOR iceberg.sales.nope', testSession()), { code: 'TABLE_NOT_FOUND' })
 })
+
+test('SHOW CREATE TABLE prints the Iceberg table properties as Trino does', async () => {
+  await allRows(await env.engine.execute(`CREATE TABLE iceberg.sales.parted (id bigint, ts timestamp(6) with time zone, region varchar) WITH (partitioning = ARRAY['region', 'day(ts)', 'bucket(id, 8)'])`, testSession()))
+  const [[text]] = await allRows(await env.engine.execute('SHOW CREATE TABLE iceberg.sales.parted', testSession())) as [[string]]
+  assert.match(text, /^CREATE TABLE iceberg\.sales\.parted \(\n {3}id bigint,\n {3}ts timestamp\(6\) with time zone,\n {3}region varchar\n\)\nWITH \(/)
+  assert.match(text, /format = 'PARQUET'/)
+  assert.match(text, /format_version = 2/)
+  assert.match(text, /location = '[^']+\/parted-[0-9a-f]{32}'/)
+  assert.match(text, /partitioning = ARRAY\['region', 'day\(ts\)', 'bucket\(id, 8\)'\]/)
+})

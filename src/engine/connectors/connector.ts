@@ -82,6 +82,8 @@ export interface Connector {
   describeTable(session: Session, ref: TableRef): Promise<ColumnInfo[] | undefined>
   /** DuckDB SQL producing the table's rows with columns named as `describeTable` names them. */
   scan(ctx: ScanContext, ref: TableRef, req: ScanRequest): Promise<{ readonly sql: string }>
+  /** Table properties as Trino's SHOW CREATE TABLE prints them in `WITH (…)` (values already SQL literals); optional. */
+  tableProperties?(session: Session, ref: TableRef): Promise<Readonly<Record<string, string>> | undefined>
   /** Statistics from the catalog's metadata, without scanning data (SHOW STATS); optional. */
   stats?(session: Session, ref: TableRef): Promise<TableStats | undefined>
 }

@@ -4,7 +4,7 @@
  * `_file`/`_pos` row ids for row-level changes, and the `$snapshots`-style metadata tables.
  * @module
  */
-import { icebergTableStats } from './iceberg-stats.js'
+import { icebergTableProperties, icebergTableStats } from './iceberg-stats.js'
 import { AkkoError } from '../../core/index.js'
 import {
   currentSchema, exprAnd, exprEq, exprGt, exprGtEq, exprIn, exprIsNull, exprLt, exprLtEq, exprNotEq, exprNotNull, scanPlan, scanSql, tableLoad,
@@ -94,6 +94,15 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
         if (!(e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND')) throw e
         if (meta) return undefined
         return (await viewDefinition(catalog, ref))?.columns.map(c => ({ ...c }))
+      }
+    },
+    async tableProperties(_s: Session, ref: TableRef) {
+      if (metadataTableParse(ref.table)) return undefined
+      try {
+        return icebergTableProperties((await load(ref)).metadata)
+      } catch (e) {
+        if (e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND') return undefined
+        throw e
       }
     },
     async stats(_s: Session, ref: TableRef) {

@@ -52,3 +52,22 @@ export async function icebergTableStats(tables: TableContext, metadata: TableMet
   })
   return { rowCount, columns }
 }
+
+/** The `WITH (…)` properties Trino's Iceberg connector shows for a table: format, version, location, partitioning. */
+export function icebergTableProperties(metadata: TableMetadata): Record<string, string> {
+  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`
+  const schema = metadata.schemas.find(s => s['schema-id'] === metadata['current-schema-id'])
+  const spec = metadata['partition-specs'].find(s => s['spec-id'] === metadata['default-spec-id'])
+  const nameOf = (id: number) => schema?.fields.find(f => f.id === id)?.name ?? String(id)
+  const partitioning = (spec?.fields ?? []).filter(f => f.transform !== 'void').map(f => {
+    const col = nameOf(f['source-id'])
+    const m = /^(bucket|truncate)\[(\d+)\]$/.exec(f.transform)
+    return m ? `${m[1]}(${col}, ${m[2]})` : f.transform === 'identity' ? col : `${f.transform}(${col})`
+  })
+  return {
+    format: lit('PARQUET'),
+    format_version: String(metadata['format-version']),
+    location: lit(metadata.location),
+    ...(partitioning.length ? { partitioning: `ARRAY[${partitioning.map(lit).join(', ')}]` } : {}),
+  }
+}

@@ -105,6 +105,7 @@ export function withInformationSchema(inner: Connector): Connector {
     listTables: (s, schema) => (schema === INFO ? info.listTables(s, schema) : inner.listTables(s, schema)),
     describeTable: (s, ref) => (ref.schema === INFO ? info.describeTable(s, ref) : inner.describeTable(s, ref)),
     scan: (ctx, ref, req) => (ref.schema === INFO ? info.scan(ctx, ref, req) : inner.scan(ctx, ref, req)),
+    ...(inner.tableProperties ? { tableProperties: (s: Session, ref: TableRef) => (ref.schema === INFO ? Promise.resolve(undefined) : inner.tableProperties!(s, ref)) } : {}),
     ...(inner.stats ? { stats: (s: Session, ref: TableRef) => (ref.schema === INFO ? Promise.resolve(undefined) : inner.stats!(s, ref)) } : {}),
   }
 }

@@ -171,7 +171,9 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const { ref, cols } = await describe(c, parts)
     const q = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`)
     const text = `CREATE TABLE ${[ref.catalog, ref.schema, ref.table].map(q).join('.')} (\n${cols.map(x => `   ${q(x.name)} ${x.type}${x.nullable ? '' : ' NOT NULL'}${x.comment ? ` COMMENT '${x.comment.replaceAll("'", "''")}'` : ''}`).join(',\n')}\n)`
-    return staticResult(c.queryId, [varchar('Create Table')], [[text]])
+    const props = await catalogOf(c, ref.catalog).tableProperties?.(c.session, ref)
+    const withClause = props && Object.keys(props).length ? `\nWITH (\n${Object.entries(props).map(([k, v]) => `   ${k} = ${v}`).join(',\n')}\n)` : ''
+    return staticResult(c.queryId, [varchar('Create Table')], [[text + withClause]])
   }
   if (head.startsWith('SHOW SESSION')) {
     cur.i = 2
