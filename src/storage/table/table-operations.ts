@@ -155,11 +155,11 @@ async function deletesWrite(ctx: TableContext, conn: DuckDBConnection, base: Tab
   const removed: DataFile[] = []
   const partial: DataFile[] = []
   const tasks = new Map(plan.tasks.map(task => [task.dataFile.file_path, task]))
+  const live = fileDeletes.length > 0 ? await liveRows(conn, t) : new Map<string, number>()
   for (const fd of fileDeletes) {
     const task = tasks.get(fd.path)
     if (!task) throw new AkkoError('INTERNAL', `Deleted row points at ${fd.path}, which is not in the scan (this is a bug)`)
-    const live = await liveRows(conn, t, fd.path)
-    if (live === fd.count) removed.push(task.dataFile)
+    if (live.get(fd.path) === fd.count) removed.push(task.dataFile)
     else partial.push(task.dataFile)
   }
   const byPartition = new Map<string, DataFile[]>()
@@ -185,9 +185,10 @@ async function deletesWrite(ctx: TableContext, conn: DuckDBConnection, base: Tab
   return { removed, deleteFiles }
 }
 
-async function liveRows(conn: DuckDBConnection, t: string, path: string): Promise<number> {
-  const r = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${t} WHERE _file = '${path.replaceAll("'", "''")}'`)
-  return Number(r.getRowObjects()[0]?.n ?? 0)
+/** Live row counts of the data files that have deleted rows, in one pass over the scan. */
+async function liveRows(conn: DuckDBConnection, t: string): Promise<Map<string, number>> {
+  const r = await conn.runAndReadAll(`SELECT _file, count(*)::BIGINT AS n FROM ${t} WHERE _file IN (SELECT _file FROM ${t}_del) GROUP BY _file`)
+  return new Map(r.getRowObjects().map(row => [String(row._file), Number(row.n)]))
 }
 
 function validateFilesStillLive(ident: TableIdent, since: ConcurrentChanges, touched: ReadonlySet<string>): void {
