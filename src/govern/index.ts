@@ -25,4 +25,4 @@ export {
   type PolicyProvider, type TablePrivilege, type TagSource, type Rules, type RulesProblem, type TableRule, type ColumnRule,
   type OpaPolicyOptions,
 } from './policy/index.js'
-export { auditNone, type AuditEvent, type AuditEventInput, type AuditKind, type AuditOutcome, type AuditRecorder, type AuditSource } from './audit/event.js'
+export { auditNone, type AuditEvent, type AuditEventInput, type AuditFilter, type AuditReader, type AuditKind, type AuditOutcome, type AuditRecorder, type AuditSource } from './audit/event.js'

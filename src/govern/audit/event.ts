@@ -53,3 +53,21 @@ export interface AuditRecorder {
 
 /** Records nothing (tests, tools that run without a trail). */
 export const auditNone: AuditRecorder = { record: () => {}, flush: async () => {} }
+
+/** Which events to read back. */
+export interface AuditFilter {
+  /** ISO-8601 bounds on `time` (inclusive since, exclusive until). */
+  readonly since?: string
+  readonly until?: string
+  readonly kind?: AuditKind
+  readonly actor?: string
+  /** Only events with an id greater than this (paging, tailing). */
+  readonly afterId?: number
+  readonly limit?: number
+}
+
+/** Reads the trail back (for `system.audit.events`, export and the API). */
+export interface AuditReader {
+  /** Events in id order, oldest first. */
+  events(filter?: AuditFilter): Promise<readonly AuditEvent[]>
+}

@@ -1,0 +1,5 @@
+/**
+ * Layer 5, ingestion and orchestration: the DAG engine, PostgreSQL replication (batch and CDC) into Iceberg,
+ * file and HTTP loaders, and the banking demo's data generator. Other layers import ingest only through this file.
+ * @module
+ */
