@@ -18,7 +18,7 @@ export {
 export { clientCreate, clientList, clientFind, clientDelete, clientSecretRotate, serviceAccountName, type ClientCreateInput } from './identity/client-store.js'
 export { identityDemoSeed, identityAdminEnsure, identityBuiltinsEnsure, AKKO_ROLES, DEMO_PERSONAS } from './identity/realm-seed.js'
 export {
-  TABLE_PRIVILEGES, emptyTagSource, tagSourceStatic, policyTableDenied, policyColumnsDenied, columnName,
+  TABLE_PRIVILEGES, emptyTagSource, tagSourceStatic, policyTableDenied, policyColumnsDenied, policyDenied, columnName,
   rulesCheck, rulesLoadFile, rulesParse, rulesParseText, RulesPolicy, rulesPolicyProvider, rulesFilePolicy, rulesWatchFile,
   opaPolicy, demoRulesPath,
   type AccessPolicy, type CatalogAccess, type ColumnAccess, type ColumnRef, type Identity as PolicyIdentity,
@@ -26,3 +26,9 @@ export {
   type OpaPolicyOptions,
 } from './policy/index.js'
 export { auditNone, type AuditEvent, type AuditEventInput, type AuditFilter, type AuditReader, type AuditKind, type AuditOutcome, type AuditRecorder, type AuditSource } from './audit/event.js'
+export { AuditTrail, auditTrailOpen, type AuditTrailOptions, type AuditTrailStatus } from './audit/audit-trail.js'
+export { AuditSink, auditSinkUrlCheck, type AuditSinkOptions, type AuditSinkStatus } from './audit/audit-sink.js'
+export { auditReader, auditEventsRead, AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT } from './audit/audit-store.js'
+export { auditExport, auditEventLine, type AuditOutput } from './audit/audit-export.js'
+export { auditRedact, auditScrubText } from './audit/redact.js'
+export { AUDIT_MIGRATIONS } from './audit/migrations.js'

@@ -5,8 +5,8 @@
 
 export type AuditKind = 'authentication' | 'query' | 'denial' | 'catalog_change' | 'admin'
 export type AuditOutcome = 'success' | 'failure' | 'denied'
-/** Which entry point saw the action. */
-export type AuditSource = 'trino' | 'iceberg-rest' | 'api' | 'oidc' | 'cli' | 'dag' | 'engine'
+/** Which entry point saw the action (`platform`: the platform itself, e.g. the trail reporting dropped events). */
+export type AuditSource = 'trino' | 'iceberg-rest' | 'api' | 'oidc' | 'cli' | 'dag' | 'engine' | 'platform'
 
 /** What a caller records; the trail adds `id` and `time`. */
 export interface AuditEventInput {
@@ -64,6 +64,8 @@ export interface AuditFilter {
   /** Only events with an id greater than this (paging, tailing). */
   readonly afterId?: number
   readonly limit?: number
+  /** With `limit`: the newest `limit` matching events instead of the oldest (still returned oldest first), for tailing. */
+  readonly newest?: boolean
 }
 
 /** Reads the trail back (for `system.audit.events`, export and the API). */
