@@ -8,16 +8,40 @@ import {
   type Metastore, type ObjectStore, type TableContext,
 } from './storage/index.js'
 import {
+  adminApi,
   adminTokenEnsure,
-  bearerTokenAuthenticator,
   httpAppCreate,
   httpServerStart,
   icebergErrorResponse,
   icebergRestApp,
   noAuthenticator,
+  oidcMount,
+  platformAuthenticator,
   trinoGateway,
+  genericErrorResponse,
   type Authenticator,
+  type HttpMount,
+  type Identity as HttpIdentity,
+  type ImpersonationCheck,
 } from './serve/index.js'
+import {
+  auditNone,
+  demoRulesPath,
+  identityAdminEnsure,
+  identityDemoSeed,
+  identityServiceOpen,
+  opaPolicy,
+  rulesFilePolicy,
+  tokenVerifier,
+  userFind,
+  type AccessPolicy,
+  type AuditReader,
+  type AuditRecorder,
+  type IdentityService,
+  type PolicyProvider,
+  type TokenVerifier,
+} from './govern/index.js'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import {
   createQueryEngine,
   icebergConnector,
@@ -47,6 +71,10 @@ export interface Platform {
   readonly tables: TableContext
   /** The SQL engine (Trino dialect on DuckDB); served over the Trino protocol at `/v1/statement`. */
   readonly engine?: AkkoQueryEngine
+  /** The access rules (rules file, the built-in role rules, or OPA), applied by the engine and the REST catalog. */
+  readonly policy: PolicyProvider
+  /** The audit trail. */
+  readonly audit: AuditRecorder & AuditReader
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -71,11 +99,20 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const duckClosable = { close: async () => duck.close() }
   const tables: TableContext = { catalog, store, duck, log }
+  const audit: AuditRecorder & AuditReader = { ...auditNone, events: async () => [] }
+  let policy: PolicyProvider
   let engine: AkkoQueryEngine
+  try {
+    policy = policyProviderCreate(cfg, log)
+  } catch (e) {
+    await closeInOrder([duckClosable, store, metastore])
+    throw e
+  }
+  const policyClosable = { close: async () => policy.close() }
   try {
     engine = await platformEngineCreate(cfg, log, catalog, tables)
   } catch (e) {
-    await closeInOrder([duckClosable, store, metastore])
+    await closeInOrder([policyClosable, duckClosable, store, metastore])
     throw e
   }
   let closed: Promise<void> | undefined
@@ -88,8 +125,30 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     duck,
     tables,
     engine,
-    close: () => (closed ??= closeInOrder([engine, duckClosable, store, metastore])),
+    policy,
+    audit,
+    close: () => (closed ??= closeInOrder([engine, policyClosable, { close: () => audit.flush() }, duckClosable, store, metastore])),
   }
+}
+
+/**
+ * The access rules: an OPA server when AKKO_OPA_URL is set (its package URL, e.g. `http://opa:8181/v1/data/trino`,
+ * with Trino's rule names under it), else the rules file AKKO_RULES_FILE (reloaded when it changes), else the
+ * built-in role-based rules (the ones the demo documents: admins and engineers everything, analysts EU rows
+ * with PII masked, viewers the analytics schemas, stewards metadata and the audit trail).
+ */
+function policyProviderCreate(cfg: AkkoConfig, log: Logger): PolicyProvider {
+  const { opaUrl, rulesFile } = cfg.security
+  if (opaUrl) {
+    const base = opaUrl.replace(/\/allow$/, '')
+    log.emit({ code: 'G020', level: 'info', msg: 'access rules from OPA', url: base })
+    return opaPolicy({
+      url: `${base}/allow`, batchUrl: `${base}/batch`, rowFiltersUrl: `${base}/rowFilters`, batchColumnMaskingUrl: `${base}/batchColumnMasks`, logger: log,
+    })
+  }
+  const path = rulesFile ?? demoRulesPath()
+  log.emit({ code: 'G020', level: 'info', msg: rulesFile ? 'access rules from file' : 'built-in role-based access rules', path })
+  return rulesFilePolicy(path, { logger: log })
 }
 
 /** Reported to Trino clients (`/v1/info`). */
@@ -140,13 +199,17 @@ async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: Icebe
   }
 }
 
-/** How requests are authenticated: the generated admin token (default) or explicitly not at all. */
+/** How requests are authenticated: tokens (default) or explicitly not at all. */
 export type AuthMode = 'token' | 'none'
 
 export interface StartServerOptions {
   /** Defaults to `AKKO_AUTH` from `env` ('none' turns authentication off), else 'token'. */
   readonly auth?: AuthMode
   readonly env?: NodeJS.ProcessEnv
+  /** Demo mode (the demo realm with its public passwords); defaults to AKKO_DEMO. */
+  readonly demo?: boolean
+  /** Extra routes under `/api` (the orchestrator's, …), each receiving the authenticated identity. */
+  readonly api?: ReadonlyArray<{ readonly path: string; readonly app: HttpMount['app'] }>
 }
 
 export interface StartedServer {
@@ -155,50 +218,133 @@ export interface StartedServer {
   readonly icebergUri: string
   /** Server URI for Trino clients (JDBC `jdbc:trino://host:port`, CLI `--server`), when the engine runs. */
   readonly trinoUri?: string
+  /** The built-in OIDC issuer (`…/realms/akko`), when tokens are issued here. */
+  readonly issuerUrl?: string
+  /** The external issuer whose tokens are accepted (AKKO_OIDC_ISSUER). */
+  readonly externalIssuer?: string
   readonly auth: AuthMode
+  readonly demo: boolean
   /** Where the admin bearer token is stored (auth 'token' only). */
   readonly adminTokenPath?: string
+  /** The first administrator created at this start; its generated password is shown once, here only. */
+  readonly firstAdmin?: { readonly username: string; readonly password?: string }
+  /** Where the demo's pipelines client secret was written (demo mode). */
+  readonly pipelinesSecretPath?: string
+  /** The built-in issuer, for in-process callers (tests, the CLI). */
+  readonly issuer?: IdentityService
   close(): Promise<void>
 }
 
 /**
- * Starts the HTTP server on cfg.host:cfg.port with every protocol mounted. Secure by default: the admin
- * token is generated at first start; `AKKO_AUTH=none` turns authentication off with a warning.
+ * Starts the HTTP server on cfg.host:cfg.port with every protocol mounted. Secure by default: every path needs
+ * an identity (an OIDC access token from the built-in issuer at `/realms/akko` or the configured external one,
+ * basic credentials of the realm, or the admin token generated at first start); `AKKO_AUTH=none` turns
+ * authentication off with a warning.
  */
 export async function startServer(platform: Platform, cfg: AkkoConfig, opts: StartServerOptions = {}): Promise<StartedServer> {
   const auth = opts.auth ?? (opts.env ? authModeFromEnv(opts.env) : cfg.auth)
-  let authenticate: Authenticator = noAuthenticator
-  let tokenPath: string | undefined
-  if (auth === 'token') {
-    const t = await adminTokenEnsure(cfg.home)
-    authenticate = bearerTokenAuthenticator(t.token)
-    tokenPath = t.path
-    platform.log.emit({ code: 'H003', level: 'info', msg: t.created ? 'admin token generated' : 'admin token loaded', path: t.path })
-  } else {
-    platform.log.emit({ code: 'H004', level: 'warn', msg: 'authentication is OFF (AKKO_AUTH=none): anyone who can reach the port has full access' })
+  const demo = opts.demo ?? cfg.security.demo
+  const log = platform.log
+  // Listen first: the issuer's URL (in every token) is the address we end up on when no public URL is set.
+  let handler: { fetch: (req: Request, env: unknown) => Response | Promise<Response> } = {
+    fetch: () => genericErrorResponse(new AkkoError('UNAVAILABLE', 'The server is starting; retry in a moment')),
   }
-  const trino = platform.engine ? trinoGateway({ engine: platform.engine, log: platform.log, version: AKKO_VERSION }) : undefined
-  const app = httpAppCreate({
-    authenticate,
-    log: platform.log,
-    mounts: [
-      { prefix: '/iceberg', app: icebergRestApp({ catalog: platform.catalog, log: platform.log }), renderError: e => icebergErrorResponse(e, platform.log) },
-      ...(trino ? [trino.mount] : []),
-    ],
-  })
-  let server
+  const server = await httpServerStart({ fetch: (req: Request, env: unknown) => handler.fetch(req, env) }, { host: cfg.host, port: cfg.port })
+  const baseUrl = cfg.security.publicUrl ?? server.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
+  const closers: Array<() => unknown> = [() => server.close()]
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c()
+  }
   try {
-    server = await httpServerStart(app, { host: cfg.host, port: cfg.port })
+    let authenticate: Authenticator = noAuthenticator
+    let tokenPath: string | undefined
+    let issuer: IdentityService | undefined
+    let external: TokenVerifier | undefined
+    let firstAdmin: StartedServer['firstAdmin']
+    let pipelinesSecretPath: string | undefined
+    if (auth === 'token') {
+      const t = await adminTokenEnsure(cfg.home)
+      tokenPath = t.path
+      log.emit({ code: 'H003', level: 'info', msg: t.created ? 'admin token generated' : 'admin token loaded', path: t.path })
+      if (cfg.security.oidcIssuer) {
+        external = tokenVerifier({ issuer: cfg.security.oidcIssuer, audience: cfg.security.oidcAudience, ...(cfg.security.oidcRoleClaims ? { roleClaims: cfg.security.oidcRoleClaims } : {}) })
+        log.emit({ code: 'H005', level: 'info', msg: 'accepting tokens of an external issuer; none are issued here', issuer: cfg.security.oidcIssuer })
+      } else {
+        issuer = await identityServiceOpen({ metastore: platform.metastore, baseUrl, log, passwordGrant: cfg.security.passwordGrant })
+        if (demo) {
+          const seeded = await identityDemoSeed(issuer.sql, baseUrl)
+          if (seeded.pipelinesSecret) pipelinesSecretPath = await secretFileWrite(cfg.home, 'akko-pipelines-client-secret', seeded.pipelinesSecret.reveal())
+          log.emit({ code: 'H006', level: 'warn', msg: 'DEMO REALM: users alice, bob, carol, dave, eve have the public passwords <name>123; never put real data here' })
+        } else {
+          const ensured = await identityAdminEnsure(issuer.sql, baseUrl, opts.env ?? process.env)
+          if (ensured.created) firstAdmin = { username: ensured.created.username, ...(ensured.created.password ? { password: ensured.created.password.reveal() } : {}) }
+        }
+      }
+      authenticate = platformAuthenticator({
+        adminToken: t.token, ...(issuer ? { issuer } : {}), ...(external ? { external } : {}), audience: cfg.security.oidcAudience,
+        basic: cfg.security.basicAuth && !!issuer && cfg.security.passwordGrant, audit: platform.audit, log,
+      })
+    } else {
+      log.emit({ code: 'H004', level: 'warn', msg: 'authentication is OFF (AKKO_AUTH=none): anyone who can reach the port has full access' })
+    }
+    const policyFor = (id: HttpIdentity): AccessPolicy | undefined =>
+      id.method === 'none' ? undefined : platform.policy.policyFor({ user: id.subject, groups: id.groups, roles: id.roles })
+    const impersonate: ImpersonationCheck = async (id, user) => {
+      const p = policyFor(id)
+      if (p && !(await p.canImpersonate(user))) {
+        platform.audit.record({ kind: 'denial', actor: id.subject, runAs: user, outcome: 'denied', action: 'impersonate', source: 'trino', error: { code: 'PERMISSION_DENIED', message: `cannot impersonate ${user}` } })
+        throw new AkkoError('PERMISSION_DENIED', `Access Denied: User ${id.subject} cannot impersonate user ${user}`, { user: id.subject, target: user })
+      }
+      const target = issuer ? await userFind(issuer.sql, user) : undefined
+      return { groups: target?.groups ?? [], roles: target?.roles ?? [] }
+    }
+    const trino = platform.engine ? trinoGateway({ engine: platform.engine, log, version: AKKO_VERSION, impersonate }) : undefined
+    if (trino) closers.push(() => trino.close())
+    const api = adminApi({ ...(issuer ? { issuer } : {}), audit: platform.audit, demo })
+    for (const extra of opts.api ?? []) api.route(extra.path, extra.app)
+    const app = httpAppCreate({
+      authenticate,
+      log,
+      mounts: [
+        {
+          prefix: '/iceberg',
+          app: icebergRestApp({ catalog: platform.catalog, log, policyFor, audit: platform.audit }),
+          renderError: e => icebergErrorResponse(e, log),
+        },
+        ...(trino ? [trino.mount] : []),
+        ...(issuer ? [oidcMount({ issuer, log, demo, audit: platform.audit })] : []),
+        { prefix: '/api', app: api as unknown as HttpMount['app'], renderError: genericErrorResponse },
+      ],
+    })
+    handler = app
+    log.emit({ code: 'H000', level: 'info', msg: 'listening', url: server.url })
+    return {
+      url: server.url,
+      icebergUri: `${server.url}/iceberg`,
+      trinoUri: trino ? server.url : undefined,
+      ...(issuer ? { issuerUrl: issuer.issuer, issuer } : {}),
+      ...(cfg.security.oidcIssuer && auth === 'token' ? { externalIssuer: cfg.security.oidcIssuer } : {}),
+      auth,
+      demo,
+      adminTokenPath: tokenPath,
+      ...(firstAdmin ? { firstAdmin } : {}),
+      ...(pipelinesSecretPath ? { pipelinesSecretPath } : {}),
+      close,
+    }
   } catch (e) {
-    trino?.close()
+    await close().catch(() => {})
     throw e
   }
-  platform.log.emit({ code: 'H000', level: 'info', msg: 'listening', url: server.url })
-  const close = async (): Promise<void> => {
-    trino?.close()
-    await server.close()
-  }
-  return { url: server.url, icebergUri: `${server.url}/iceberg`, trinoUri: trino ? server.url : undefined, auth, adminTokenPath: tokenPath, close }
+}
+
+/** Writes a secret to `${home}/secrets/<name>` (directory 0700, file 0600) and returns the path. */
+async function secretFileWrite(home: string, name: string, value: string): Promise<string> {
+  const dir = join(home, 'secrets')
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const path = join(dir, name)
+  await writeFile(path, value + '\n', { mode: 0o600 })
+  await chmod(path, 0o600)
+  return path
 }
 
 function authModeFromEnv(env: NodeJS.ProcessEnv): AuthMode {

@@ -31,6 +31,28 @@ export interface QueryConfig {
   readonly maxQueued: number
 }
 
+/** Identity and access rules. */
+export interface SecurityConfig {
+  /** Demo mode: the demo realm (alice, bob, carol, dave, eve with public passwords) and the demo rules. */
+  readonly demo: boolean
+  /** The URL clients reach the platform at (the built-in issuer's base); defaults to the listening address. */
+  readonly publicUrl?: string
+  /** An external OIDC issuer (Keycloak realm, Entra ID, Okta…): its tokens are verified, none are issued here. */
+  readonly oidcIssuer?: string
+  /** The audience every access token must carry. */
+  readonly oidcAudience: string
+  /** Dotted claim paths holding roles (`{client}` = the token's azp); Keycloak's by default. */
+  readonly oidcRoleClaims?: readonly string[]
+  /** The password grant (CLI, scripts, development) on the built-in issuer. */
+  readonly passwordGrant: boolean
+  /** HTTP basic authentication against the built-in realm (Trino clients with a password). */
+  readonly basicAuth: boolean
+  /** A Trino file-based access-control rules file; the built-in role-based rules when absent. */
+  readonly rulesFile?: string
+  /** An OPA server answering Trino's OPA access-control queries (e.g. http://opa:8181/v1/data/trino). */
+  readonly opaUrl?: string
+}
+
 /** The effective configuration: defaults, then `akko.yaml`, then `AKKO_*` environment variables. */
 export interface AkkoConfig {
   readonly home: string
@@ -47,6 +69,7 @@ export interface AkkoConfig {
   /** PostgreSQL catalogs of the SQL engine; `postgresql` (embedded PGlite under home unless a URL is set) always exists. */
   readonly postgresqlCatalogs: readonly PostgresqlCatalogConfig[]
   readonly query: QueryConfig
+  readonly security: SecurityConfig
   /** Where the configuration came from, for `akko config`. */
   readonly sources: readonly string[]
 }
@@ -63,6 +86,10 @@ interface RawConfig {
   /** Named catalogs: `{ crm: { connector: postgresql, url: postgres://… } }`. */
   catalogs?: Record<string, { connector?: string; url?: string }>
   query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
+  security?: {
+    demo?: boolean | string; publicUrl?: string; oidcIssuer?: string; oidcAudience?: string; oidcRoleClaims?: string | string[]
+    passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string
+  }
 }
 
 const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
@@ -83,6 +110,15 @@ const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
   ['AKKO_QUERY_MAX_MEMORY', (r, v) => ((r.query ??= {}).maxMemory = v)],
   ['AKKO_QUERY_MAX_RESULT_ROWS', (r, v) => ((r.query ??= {}).maxResultRows = v)],
   ['AKKO_QUERY_MAX_CONCURRENT', (r, v) => ((r.query ??= {}).maxConcurrent = v)],
+  ['AKKO_DEMO', (r, v) => ((r.security ??= {}).demo = v)],
+  ['AKKO_PUBLIC_URL', (r, v) => ((r.security ??= {}).publicUrl = v)],
+  ['AKKO_OIDC_ISSUER', (r, v) => ((r.security ??= {}).oidcIssuer = v)],
+  ['AKKO_OIDC_AUDIENCE', (r, v) => ((r.security ??= {}).oidcAudience = v)],
+  ['AKKO_OIDC_ROLE_CLAIMS', (r, v) => ((r.security ??= {}).oidcRoleClaims = v)],
+  ['AKKO_PASSWORD_GRANT', (r, v) => ((r.security ??= {}).passwordGrant = v)],
+  ['AKKO_BASIC_AUTH', (r, v) => ((r.security ??= {}).basicAuth = v)],
+  ['AKKO_RULES_FILE', (r, v) => ((r.security ??= {}).rulesFile = v)],
+  ['AKKO_OPA_URL', (r, v) => ((r.security ??= {}).opaUrl = v)],
 ]
 
 /**
@@ -109,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...raw, ...fromEnv,
     s3: { ...raw.s3, ...fromEnv.s3 },
     query: { ...raw.query, ...fromEnv.query },
+    security: { ...raw.security, ...fromEnv.security },
     catalogs: { ...raw.catalogs, ...Object.fromEntries(Object.entries(fromEnv.catalogs ?? {}).map(([k, v]) => [k, { ...raw.catalogs?.[k], ...v }])) },
   }
   return validate(merged, home, sources)
@@ -140,6 +177,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
   if (auth !== 'token' && auth !== 'none') problems.push(`auth must be token or none, got ${JSON.stringify(r.auth)}`)
   const postgresqlCatalogs = catalogsValidate(r.catalogs ?? {}, problems)
   const query = queryValidate(r.query ?? {}, problems)
+  const security = securityValidate(r.security ?? {}, home, problems)
   if (problems.length) throw new AkkoError('INVALID_CONFIG', `Invalid configuration:\n- ${problems.join('\n- ')}`, { problems })
   return Object.freeze({
     home,
@@ -158,7 +196,39 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
     auth,
     postgresqlCatalogs,
     query,
+    security,
     sources: Object.freeze(sources),
+  })
+}
+
+function securityValidate(s: NonNullable<RawConfig['security']>, home: string, problems: string[]): SecurityConfig {
+  const bool = (key: string, v: boolean | string | undefined, dflt: boolean): boolean => {
+    if (v === undefined || v === '') return dflt
+    if (typeof v === 'boolean') return v
+    if (/^(true|1|yes|on)$/i.test(v)) return true
+    if (/^(false|0|no|off)$/i.test(v)) return false
+    problems.push(`security.${key} must be true or false, got ${JSON.stringify(v)}`)
+    return dflt
+  }
+  const url = (key: string, v: string | undefined): string | undefined => {
+    if (v === undefined || v === '') return undefined
+    if (!/^https?:\/\/[^/]/.test(v) || !URL.canParse(v)) problems.push(`security.${key} must be an http(s) URL, got ${JSON.stringify(v)}`)
+    return v.replace(/\/+$/, '')
+  }
+  const claims = typeof s.oidcRoleClaims === 'string' ? s.oidcRoleClaims.split(',').map(x => x.trim()).filter(Boolean) : s.oidcRoleClaims
+  const opaUrl = url('opaUrl', s.opaUrl)
+  const rulesFile = s.rulesFile ? resolve(home, s.rulesFile) : undefined
+  if (opaUrl && rulesFile) problems.push('security.rulesFile and security.opaUrl exclude each other: choose one source of access rules')
+  return Object.freeze({
+    demo: bool('demo', s.demo, false),
+    publicUrl: url('publicUrl', s.publicUrl),
+    oidcIssuer: url('oidcIssuer', s.oidcIssuer),
+    oidcAudience: s.oidcAudience || 'akko',
+    ...(claims?.length ? { oidcRoleClaims: Object.freeze([...claims]) } : {}),
+    passwordGrant: bool('passwordGrant', s.passwordGrant, true),
+    basicAuth: bool('basicAuth', s.basicAuth, true),
+    rulesFile,
+    opaUrl,
   })
 }
 
@@ -217,6 +287,7 @@ export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
     auth: cfg.auth,
     catalogs: Object.fromEntries(cfg.postgresqlCatalogs.map(c => [c.name, { connector: 'postgresql', database: c.url ? redactUrl(c.url.reveal()) : `embedded PGlite (${join(cfg.home, 'postgresql')})` }])),
     query: cfg.query,
+    security: { ...cfg.security, opaUrl: cfg.security.opaUrl ? redactUrl(cfg.security.opaUrl) : undefined },
     sources: cfg.sources,
   }
 }

@@ -2,3 +2,5 @@
 export * from './http/index.js'
 export * from './iceberg-rest/index.js'
 export * from './trino/index.js'
+export * from './oidc/index.js'
+export * from './api/index.js'

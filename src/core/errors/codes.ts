@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   EXCEEDED_TIME_LIMIT: { kind: 'INSUFFICIENT_RESOURCES', http: 504, trino: 131075, iceberg: 'ServiceFailureException' },
   QUERY_QUEUE_FULL: { kind: 'INSUFFICIENT_RESOURCES', http: 503, trino: 131074, iceberg: 'ServiceUnavailableException' },
   EXCEEDED_OUTPUT_LIMIT: { kind: 'INSUFFICIENT_RESOURCES', http: 413, trino: 131080, trinoName: 'EXCEEDED_OUTPUT_SIZE_LIMIT', iceberg: 'BadRequestException' },
+  UNAVAILABLE: { kind: 'EXTERNAL', http: 503, trino: 65536, trinoName: 'GENERIC_INTERNAL_ERROR', iceberg: 'ServiceUnavailableException' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { AkkoError, ERROR_CODES, toAkkoError, type Logger } from '../../core/index.js'
-import type { Authenticator, Identity } from './auth.js'
+import { ANONYMOUS_IDENTITY, type Authenticator, type Identity } from './auth.js'
 
 /** Values every request carries through the middleware chain. */
 export interface HttpEnv {
@@ -46,11 +46,11 @@ export function httpAppCreate(opts: HttpAppOptions): Hono<HttpEnv> {
     const mount = mountFor(path)
     const isPublic = PUBLIC_PATHS.has(path) || (mount?.public ?? []).some(p => path === mount!.prefix + p)
     if (isPublic) {
-      c.set('identity', { subject: 'anonymous', method: 'none' })
+      c.set('identity', { ...ANONYMOUS_IDENTITY, roles: [] })
       return next()
     }
     try {
-      c.set('identity', authenticate(c.req.header('authorization')))
+      c.set('identity', await authenticate(c.req.header('authorization'), { remote: remoteAddress(c), source: sourceOf(path) }))
     } catch (e) {
       return render(path, e)
     }
@@ -61,6 +61,20 @@ export function httpAppCreate(opts: HttpAppOptions): Hono<HttpEnv> {
   app.notFound(c => render(c.req.path, new AkkoError('NOT_FOUND', `Nothing is served at ${c.req.method} ${c.req.path}`)))
   app.onError((e, c) => render(c.req.path, e))
   return app
+}
+
+/** The peer's address as the socket saw it (forwarded headers are not trusted). */
+export function remoteAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress
+}
+
+/** The entry point a path belongs to, for the audit trail. */
+function sourceOf(path: string): string {
+  if (path.startsWith('/v1/')) return 'trino'
+  if (path.startsWith('/iceberg')) return 'iceberg-rest'
+  if (path.startsWith('/realms/')) return 'oidc'
+  return 'api'
 }
 
 /** The platform's own JSON error shape (`/api` and anything without a protocol): `{error: {code, message}}`. */

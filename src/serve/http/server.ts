@@ -12,7 +12,7 @@ export interface RunningServer {
 }
 
 /** Starts `app` on host:port (port 0 picks a free one). A port in use fails with INVALID_CONFIG. */
-export function httpServerStart(app: Hono<any>, opts: { host: string; port: number }): Promise<RunningServer> {
+export function httpServerStart(app: { fetch: (req: Request, env: any) => Response | Promise<Response> }, opts: { host: string; port: number }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType
     const onError = (e: NodeJS.ErrnoException): void => {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { AkkoError, toAkkoError, type Logger } from '../../core/index.js'
-import { oauthError, REALM, type IdentityService, type TokenResponse } from '../../govern/index.js'
+import { auditNone, jwtDecode, oauthError, REALM, type AuditRecorder, type IdentityService, type TokenResponse } from '../../govern/index.js'
+import { remoteAddress } from '../http/index.js'
 import type { HttpMount } from '../http/index.js'
 import { oauthErrorResponse } from './errors.js'
 import { errorPageHtml, loginPageHtml } from './login-page.js'
@@ -14,6 +15,8 @@ export interface OidcMountOptions {
   readonly log: Logger
   /** Shows the demo-realm notice on the login page. */
   readonly demo?: boolean
+  /** Token issuance and sign-ins (successful or not) are recorded here. */
+  readonly audit?: AuditRecorder
 }
 
 /**
@@ -21,8 +24,20 @@ export interface OidcMountOptions {
  * route is public to the platform's authenticator: each one authenticates its caller itself (client
  * credentials, the login form, or the bearer token it serves).
  */
-export function oidcMount({ issuer, log, demo }: OidcMountOptions): HttpMount {
+export function oidcMount({ issuer, log, demo, audit = auditNone }: OidcMountOptions): HttpMount {
   const app = new Hono()
+  const record = (c: Context, action: string, actor: string, error?: unknown, clientId?: string): void => {
+    const remote = remoteAddress(c)
+    const e = error === undefined ? undefined : toAkkoError(error)
+    audit.record({
+      kind: 'authentication', actor, outcome: e ? 'failure' : 'success', action, source: 'oidc',
+      ...(remote ? { remote } : {}), ...(e ? { error: { code: e.code, message: e.message } } : {}), ...(clientId ? { details: { client: clientId } } : {}),
+    })
+  }
+  const tokenSubject = (res: TokenResponse): string => {
+    const claims = jwtDecode(res.access_token).claims
+    return typeof claims.preferred_username === 'string' ? claims.preferred_username : String(claims.sub ?? 'unknown')
+  }
   const base = new URL(issuer.issuer).pathname
 
   app.get('/.well-known/openid-configuration', c => c.json(discoveryDocument(issuer)))
@@ -32,6 +47,18 @@ export function oidcMount({ issuer, log, demo }: OidcMountOptions): HttpMount {
     const form = await formOf(c)
     const { id, secret } = clientCredentialsOf(c, form)
     const grant = form.grant_type
+    let res: TokenResponse
+    try {
+      res = await tokenGrant(form, id, secret, grant)
+    } catch (e) {
+      record(c, `token.${grant ?? 'none'}`, form.username ?? (grant === 'client_credentials' && id ? `service-account-${id}` : 'unknown'), e, id)
+      throw e
+    }
+    record(c, `token.${grant}`, tokenSubject(res), undefined, id)
+    return c.json(res, 200, { 'cache-control': 'no-store', pragma: 'no-cache' })
+  })
+
+  const tokenGrant = async (form: Record<string, string | undefined>, id: string | undefined, secret: string | undefined, grant: string | undefined): Promise<TokenResponse> => {
     let res: TokenResponse
     if (grant === 'password') {
       const client = await issuer.client(id, secret, 'password')
@@ -48,8 +75,8 @@ export function oidcMount({ issuer, log, demo }: OidcMountOptions): HttpMount {
     } else {
       throw oauthError('unsupported_grant_type', `Unsupported grant_type ${JSON.stringify(grant ?? '')}`)
     }
-    return c.json(res, 200, { 'cache-control': 'no-store', pragma: 'no-cache' })
-  })
+    return res
+  }
 
   const authorize = async (c: Context, method: 'GET' | 'POST'): Promise<Response> => {
     const form = method === 'POST' ? await formOf(c) : {}
@@ -67,7 +94,11 @@ export function oidcMount({ issuer, log, demo }: OidcMountOptions): HttpMount {
       c.html(loginPageHtml({ action: `${base}${OIDC}/auth`, hidden, demo: demo ?? false, ...(error ? { error } : {}), ...(username ? { username } : {}) }), status, { 'cache-control': 'no-store' })
     if (method === 'GET') return page()
     try {
-      const user = await issuer.login(form.username ?? '', form.password ?? '')
+      const user = await issuer.login(form.username ?? '', form.password ?? '').catch(e => {
+        record(c, 'login', form.username || 'unknown', e, req.clientId)
+        throw e
+      })
+      record(c, 'login', user.username, undefined, req.clientId)
       const code = await issuer.authorizeCode(req, user)
       return redirectWith(req.redirectUri, { code, state: req.state, iss: issuer.issuer })
     } catch (e) {

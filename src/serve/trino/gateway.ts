@@ -9,7 +9,7 @@ import type { QueryEngine } from '../../engine/index.js'
 import type { HttpEnv, HttpMount } from '../http/index.js'
 import { trinoErrorResponse } from './errors.js'
 import { TrinoQueryRegistry, type QueryRegistryOptions } from './registry.js'
-import { headerPrefixOf, sessionFromHeaders } from './session-headers.js'
+import { headerPrefixOf, sessionForRequest, type ImpersonationCheck } from './session-headers.js'
 import type { TrinoQuery, TrinoResponse } from './query.js'
 
 export interface TrinoGatewayOptions {
@@ -20,6 +20,8 @@ export interface TrinoGatewayOptions {
   readonly environment?: string
   /** Page sizes, long-poll wait, abandonment and retention (tests shrink them). */
   readonly queries?: Partial<QueryRegistryOptions>
+  /** Decides whether an identity may run queries as another user (X-Trino-User); absent = never. */
+  readonly impersonate?: ImpersonationCheck
 }
 
 /** The gateway: an HTTP mount for the platform server and the registry of its queries. */
@@ -35,33 +37,45 @@ export function trinoGateway(opts: TrinoGatewayOptions): TrinoGateway {
   const registry = new TrinoQueryRegistry(opts.engine, opts.log, opts.queries)
   const startedAt = Date.now()
   const app = new Hono<HttpEnv>()
+  // Who submitted each query: only they (or an administrator) may page, inspect or cancel it.
+  const owners = new WeakMap<TrinoQuery, string>()
+  const find = (c: Context<HttpEnv>, slug?: string): TrinoQuery => {
+    const q = lookup(registry, c.req.param('id')!, slug)
+    const who = c.get('identity')
+    const owner = owners.get(q)
+    if (owner !== undefined && who.method !== 'none' && owner !== who.subject && !who.roles.includes('akko-admin')) {
+      throw new AkkoError('NOT_FOUND', `Query not found: ${c.req.param('id')} (it finished long ago, or never existed)`)
+    }
+    return q
+  }
 
   app.post('/statement', async c => {
     const get = (name: string): string | undefined => c.req.header(name)
-    const session = sessionFromHeaders(get, c.get('identity'))
+    const session = await sessionForRequest(get, c.get('identity'), opts.impersonate)
     // The body is raw SQL whatever the Content-Type says (clients differ).
     const sql = new TextDecoder('utf-8').decode(await c.req.arrayBuffer())
     if (sql.trim() === '') throw new AkkoError('INVALID_REQUEST', 'SQL statement is empty')
     const q = registry.create(sql, session, headerPrefixOf(get))
+    owners.set(q, c.get('identity').subject)
     return send(q.firstResponse(baseUrl(c)))
   })
 
   const pagePath = '/statement/executing/:id/:slug/:token'
   app.get(pagePath, async c => {
-    const q = lookup(registry, c.req.param('id'), c.req.param('slug'))
+    const q = find(c, c.req.param('slug'))
     const token = Number(c.req.param('token'))
     if (!Number.isSafeInteger(token) || token < 1) throw new AkkoError('NOT_FOUND', `Invalid page token "${c.req.param('token')}"`)
     return send(await q.fetch(baseUrl(c), token))
   })
   app.delete(pagePath, c => {
-    lookup(registry, c.req.param('id'), c.req.param('slug')).cancel('user')
+    find(c, c.req.param('slug')).cancel('user')
     return c.body(null, 204)
   })
 
   // trino-client (JS) and presto-client inspect and cancel queries here.
-  app.get('/query/:id', c => c.json(lookup(registry, c.req.param('id')).info()))
+  app.get('/query/:id', c => c.json(find(c).info()))
   app.delete('/query/:id', c => {
-    lookup(registry, c.req.param('id')).cancel('user')
+    find(c).cancel('user')
     return c.body(null, 204)
   })
 

@@ -31,6 +31,8 @@ export function sessionFromHeaders(get: HeaderGetter, identity: Identity): Sessi
   const tags = h('Client-Tags')
   return {
     user,
+    groups: identity.groups,
+    roles: identity.roles,
     catalog: h('Catalog'),
     schema: h('Schema'),
     properties: keyValueList(h('Session'), 'Session'),
@@ -39,6 +41,27 @@ export function sessionFromHeaders(get: HeaderGetter, identity: Identity): Sessi
     clientTags: tags ? tags.split(',').map(t => t.trim()).filter(Boolean) : undefined,
     timeZone: h('Time-Zone'),
   }
+}
+
+/**
+ * Resolves the groups and roles of the user a request runs as, when it is not the authenticated subject
+ * (`X-Trino-User: bob` with alice's token): throws PERMISSION_DENIED unless an impersonation rule allows it.
+ */
+export type ImpersonationCheck = (identity: Identity, user: string) => Promise<{ readonly groups: readonly string[]; readonly roles: readonly string[] }>
+
+/**
+ * The session for a request, with impersonation checked: the header's user runs with the authenticated
+ * identity's groups and roles when it is that identity, else only when `impersonate` allows it. With
+ * authentication off, the header's user is taken as is.
+ */
+export async function sessionForRequest(get: HeaderGetter, identity: Identity, impersonate?: ImpersonationCheck): Promise<Session> {
+  const session = sessionFromHeaders(get, identity)
+  if (identity.method === 'none' || session.user === identity.subject) return session
+  if (!impersonate) {
+    throw new AkkoError('PERMISSION_DENIED', `Access Denied: User ${identity.subject} cannot impersonate user ${session.user}`, { user: identity.subject, target: session.user })
+  }
+  const target = await impersonate(identity, session.user)
+  return { ...session, groups: target.groups, roles: target.roles }
 }
 
 /**
