@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   QUERY_QUEUE_FULL: { kind: 'INSUFFICIENT_RESOURCES', http: 503, trino: 131074, iceberg: 'ServiceUnavailableException' },
   EXCEEDED_OUTPUT_LIMIT: { kind: 'INSUFFICIENT_RESOURCES', http: 413, trino: 131080, trinoName: 'EXCEEDED_OUTPUT_SIZE_LIMIT', iceberg: 'BadRequestException' },
   UNAVAILABLE: { kind: 'EXTERNAL', http: 503, trino: 65536, trinoName: 'GENERIC_INTERNAL_ERROR', iceberg: 'ServiceUnavailableException' },
+  DAG_RUN_ALREADY_EXISTS: { kind: 'USER_ERROR', http: 409, trino: 0, trinoName: 'GENERIC_USER_ERROR', iceberg: 'AlreadyExistsException' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES
