@@ -3,7 +3,7 @@ import type { AuditEvent, AuditFilter, AuditReader } from './event.js'
 /** Where an export writes: a Node `Writable` (back-pressure is honoured) or anything with `write`. */
 export type AuditOutput = { write(chunk: string): unknown; once?(event: 'drain', listener: () => void): unknown }
 
-/** Events fetched per round trip while exporting. */
+/** Events fetched per round trip while exporting, by default. */
 const PAGE = 1000
 
 /** One event as one JSON line (the export format and the HTTP sink's body): keys in a fixed order, `\n` last. */
@@ -17,14 +17,15 @@ export function auditEventLine(e: AuditEvent): string {
  * written.
  * @example await auditExport(trail, createWriteStream('audit.jsonl'), { since: '2025-01-01T00:00:00Z', kind: 'query' })
  */
-export async function auditExport(reader: AuditReader, out: AuditOutput, filter: AuditFilter = {}, o: { signal?: AbortSignal } = {}): Promise<number> {
+export async function auditExport(reader: AuditReader, out: AuditOutput, filter: AuditFilter = {}, o: { signal?: AbortSignal; pageSize?: number } = {}): Promise<number> {
+  const pageSize = o.pageSize ?? PAGE
   if (filter.newest) return writeAll(out, await reader.events(filter))
   let remaining = filter.limit ?? Number.POSITIVE_INFINITY
   let afterId = filter.afterId
   let written = 0
   while (remaining > 0) {
     o.signal?.throwIfAborted()
-    const want = Math.min(PAGE, remaining)
+    const want = Math.min(pageSize, remaining)
     const page = await reader.events({ ...filter, limit: want, ...(afterId !== undefined ? { afterId } : {}) })
     written += await writeAll(out, page)
     remaining -= page.length

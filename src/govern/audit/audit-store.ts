@@ -24,25 +24,28 @@ export interface AuditPendingRow {
 const COLUMNS = 'id, time, kind, actor, outcome, action, source, run_as, query_id, query_text, catalogs, tables, rules, row_count, duration_ms, error_code, error_message, remote, details'
 
 /**
- * Stores `rows` in one transaction: takes the id lock, then one INSERT of all rows numbered after the current
- * maximum id. A row whose uid is already stored (a retry after a commit whose answer was lost) is skipped.
+ * Stores `rows` in one transaction: takes the id lock, reserves a block of ids from the sequence, then one
+ * INSERT of all rows numbered in order. A row whose uid is already stored (a retry after a commit whose answer
+ * was lost) is skipped.
  */
 export async function auditInsert(sql: SqlClient, rows: readonly AuditPendingRow[]): Promise<void> {
   if (!rows.length) return
   const payload = JSON.stringify(rows.map(rowJson))
   await sql.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${ID_LOCK_KEY})`)
+    const { rows: block } = await tx.query<{ last: number | string }>(
+      `SELECT setval('govern_audit_event_ids', nextval('govern_audit_event_ids') + $1 - 1) AS last`, [rows.length])
+    const before = Number(block[0]!.last) - rows.length
     await tx.query(
       `INSERT INTO govern_audit_events (id, uid, time, kind, actor, outcome, action, source, run_as, query_id, query_text,
          catalogs, tables, rules, row_count, duration_ms, error_code, error_message, remote, details)
-       SELECT m.max_id + e.ord, e.x->>'uid', (e.x->>'time')::timestamptz, e.x->>'kind', e.x->>'actor', e.x->>'outcome',
+       SELECT $2::bigint + e.ord, e.x->>'uid', (e.x->>'time')::timestamptz, e.x->>'kind', e.x->>'actor', e.x->>'outcome',
          e.x->>'action', e.x->>'source', e.x->>'run_as', e.x->>'query_id', e.x->>'query_text', e.x->'catalogs', e.x->'tables',
          e.x->'rules', (e.x->>'row_count')::bigint, (e.x->>'duration_ms')::double precision, e.x->>'error_code',
          e.x->>'error_message', e.x->>'remote', e.x->'details'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(x, ord),
-            (SELECT coalesce(max(id), 0) AS max_id FROM govern_audit_events) m
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(x, ord)
        ON CONFLICT (uid) DO NOTHING`,
-      [payload],
+      [payload, before],
     )
   })
 }

@@ -8,12 +8,13 @@ import type { Migration } from '../../storage/index.js'
  * the metastore); an owner of the database can still drop the trigger, which is why a sink can copy the
  * trail off the machine.
  *
- * Ids are assigned by the writer under an advisory lock held until commit (max(id) + n), so ids grow in
- * commit order: a reader that has seen id N has seen every stored id below N, which lets the sink resume
- * from the last id it shipped. Lists, the error and `details` are jsonb (same SQL on PGlite and PostgreSQL).
+ * Ids come from a sequence, a block per batch, taken under an advisory lock held until commit, so ids grow
+ * in commit order: a reader that has seen id N has seen every stored id below N, which lets the sink resume
+ * from the last id it shipped. A purge never makes ids restart; a failed write leaves a gap. Lists, the error and `details` are jsonb (same SQL on PGlite and PostgreSQL).
  * `uid` makes a retried batch whose first commit did land a no-op instead of a duplicate.
  */
 const AUDIT_SQL = `
+CREATE SEQUENCE govern_audit_event_ids;
 CREATE TABLE govern_audit_events (
   id bigint PRIMARY KEY,
   uid text NOT NULL UNIQUE,

@@ -30,7 +30,7 @@ const MASK = '***'
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 const SECRET_WORD = 'password|passwd|passphrase|secret|token|authorization|cookie|credential|api[-_]?key|private[-_]?key'
 const SECRET_KEY = new RegExp(SECRET_WORD, 'i')
-const FORM_PARAM = new RegExp(`((?:^|[?&;,\\s])[\\w.-]*(?:${SECRET_WORD}|code_verifier|assertion)=)[^&;,\\s]*`, 'gi')
+const FORM_PARAM = new RegExp(`((?<![\\w.-])[\\w.-]*(?:${SECRET_WORD}|code_verifier|assertion)=)[^&;,\\s)'"]*`, 'gi')
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 const JWT = /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g
