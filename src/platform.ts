@@ -270,7 +270,7 @@ export async function startServer(platform: Platform, cfg: AkkoConfig, opts: Sta
         external = tokenVerifier({ issuer: cfg.security.oidcIssuer, audience: cfg.security.oidcAudience, ...(cfg.security.oidcRoleClaims ? { roleClaims: cfg.security.oidcRoleClaims } : {}) })
         log.emit({ code: 'H005', level: 'info', msg: 'accepting tokens of an external issuer; none are issued here', issuer: cfg.security.oidcIssuer })
       } else {
-        issuer = await identityServiceOpen({ metastore: platform.metastore, baseUrl, log, passwordGrant: cfg.security.passwordGrant })
+        issuer = await identityServiceOpen({ metastore: platform.metastore, baseUrl, log, passwordGrant: cfg.security.passwordGrant, accessTtlSeconds: cfg.security.accessTokenTtlSeconds })
         if (demo) {
           const seeded = await identityDemoSeed(issuer.sql, baseUrl)
           if (seeded.pipelinesSecret) pipelinesSecretPath = await secretFileWrite(cfg.home, 'akko-pipelines-client-secret', seeded.pipelinesSecret.reveal())

@@ -47,6 +47,8 @@ export interface SecurityConfig {
   readonly passwordGrant: boolean
   /** HTTP basic authentication against the built-in realm (Trino clients with a password). */
   readonly basicAuth: boolean
+  /** Lifetime of the built-in issuer's access tokens, in seconds (Keycloak's default: 5 minutes). */
+  readonly accessTokenTtlSeconds: number
   /** A Trino file-based access-control rules file; the built-in role-based rules when absent. */
   readonly rulesFile?: string
   /** An OPA server answering Trino's OPA access-control queries (e.g. http://opa:8181/v1/data/trino). */
@@ -88,7 +90,7 @@ interface RawConfig {
   query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
   security?: {
     demo?: boolean | string; publicUrl?: string; oidcIssuer?: string; oidcAudience?: string; oidcRoleClaims?: string | string[]
-    passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string
+    passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string; accessTokenTtl?: string | number
   }
 }
 
@@ -119,6 +121,7 @@ const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
   ['AKKO_BASIC_AUTH', (r, v) => ((r.security ??= {}).basicAuth = v)],
   ['AKKO_RULES_FILE', (r, v) => ((r.security ??= {}).rulesFile = v)],
   ['AKKO_OPA_URL', (r, v) => ((r.security ??= {}).opaUrl = v)],
+  ['AKKO_ACCESS_TOKEN_TTL', (r, v) => ((r.security ??= {}).accessTokenTtl = v)],
 ]
 
 /**
@@ -218,6 +221,8 @@ function securityValidate(s: NonNullable<RawConfig['security']>, home: string, p
   const claims = typeof s.oidcRoleClaims === 'string' ? s.oidcRoleClaims.split(',').map(x => x.trim()).filter(Boolean) : s.oidcRoleClaims
   const opaUrl = url('opaUrl', s.opaUrl)
   const rulesFile = s.rulesFile ? resolve(home, s.rulesFile) : undefined
+  const ttlMs = durationMs(s.accessTokenTtl ?? '5m')
+  if (ttlMs === undefined || ttlMs < 1000) problems.push(`security.accessTokenTtl must be a duration of at least 1s such as 5m, got ${JSON.stringify(s.accessTokenTtl)}`)
   if (opaUrl && rulesFile) problems.push('security.rulesFile and security.opaUrl exclude each other: choose one source of access rules')
   return Object.freeze({
     demo: bool('demo', s.demo, false),
@@ -227,6 +232,7 @@ function securityValidate(s: NonNullable<RawConfig['security']>, home: string, p
     ...(claims?.length ? { oidcRoleClaims: Object.freeze([...claims]) } : {}),
     passwordGrant: bool('passwordGrant', s.passwordGrant, true),
     basicAuth: bool('basicAuth', s.basicAuth, true),
+    accessTokenTtlSeconds: Math.round((ttlMs ?? 300_000) / 1000),
     rulesFile,
     opaUrl,
   })

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises'
 import { loadConfig, silentLogger, type Logger } from '../../src/core/index.js'
-import { createPlatform, startServer, type Platform } from '../../src/platform.js'
+import { createPlatform, startServer, type Platform, type StartedServer } from '../../src/platform.js'
 import { tmpHome } from './paths.js'
 
 /** A platform with its HTTP server on a free port, in a fresh temporary AKKO_HOME. */
@@ -11,6 +11,8 @@ export interface TestPlatform {
   readonly token: string
   readonly home: string
   readonly platform: Platform
+  /** What startServer returned (issuer URL, demo secrets, the issuer itself). */
+  readonly server: StartedServer
   /** Stops the server, closes the platform and deletes the home directory. */
   stop(): Promise<void>
 }
@@ -21,6 +23,8 @@ export interface TestPlatformOptions {
   readonly log?: Logger
   /** Extra configuration as environment variables (e.g. an S3 warehouse). */
   readonly env?: Readonly<Record<string, string>>
+  /** Demo mode: the demo realm (alice … eve) and the akko-pipelines client. */
+  readonly demo?: boolean
 }
 
 /** Starts a platform + server the way `akko serve` does, with authentication on. */
@@ -31,13 +35,14 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
   Object.assign(env, opts.env)
   const cfg = loadConfig(env, home)
   const platform = await createPlatform(cfg, opts.log ?? silentLogger)
-  const server = await startServer(platform, cfg, { auth: 'token' })
+  const server = await startServer(platform, cfg, { auth: 'token', env, ...(opts.demo ? { demo: true } : {}) })
   const token = (await readFile(server.adminTokenPath!, 'utf8')).trim()
   return {
     baseUrl: server.url,
     token,
     home,
     platform,
+    server,
     stop: async () => {
       await server.close()
       await platform.close()

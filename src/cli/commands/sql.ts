@@ -27,7 +27,8 @@ export const sql: Command = {
     execute: { type: 'string', short: 'e', valueName: '<sql>', description: 'Run this statement and exit' },
     server: { type: 'string', valueName: '<url>', description: 'Server to talk to over the Trino protocol (default: http://$AKKO_HOST:$AKKO_PORT)' },
     token: { type: 'string', valueName: '<token>', description: 'Bearer token (default: the admin token in AKKO_HOME, for a server on this machine)' },
-    user: { type: 'string', valueName: '<name>', description: 'Session user (default: $USER)' },
+    user: { type: 'string', valueName: '<name>', description: 'Session user (default: admin with the local admin token, else $USER)' },
+    password: { type: 'boolean', description: 'Authenticate as --user with the password in $AKKO_PASSWORD (HTTP basic, as Trino clients do)' },
     catalog: { type: 'string', valueName: '<name>', description: 'Default catalog' },
     schema: { type: 'string', valueName: '<name>', description: 'Default schema' },
     'output-format': { type: 'string', valueName: '<format>', description: `${FORMATS.join('|')} (default: CSV with -e, ALIGNED at the prompt)` },
@@ -38,18 +39,26 @@ export const sql: Command = {
     const cfg = loadConfig(envWithHome(io.env, values.home), io.cwd)
     const statement = typeof values.execute === 'string' ? values.execute : undefined
     const format = parseFormat(values['output-format'], statement !== undefined ? 'CSV' : 'ALIGNED')
-    const user = str(values.user) ?? io.env.USER ?? 'akko'
     const session = { catalog: str(values.catalog), schema: str(values.schema) }
     const go = (runner: SqlRunner): Promise<ExitCode> =>
       statement !== undefined ? runOne(runner, statement, format, io) : repl(runner, format, io, cfg)
     if (values.embedded) {
       return withPlatform(io, values.home, async platform => {
         if (!platform.engine) throw new AkkoError('NOT_SUPPORTED', 'The SQL engine is not available in this build')
-        return go(embeddedRunner(platform.engine, { user, ...session }))
+        // In-process means file-system access to the warehouse already: the session is the local administrator.
+        return go(embeddedRunner(platform.engine, { user: str(values.user) ?? io.env.USER ?? 'admin', roles: ['akko-admin'], ...session }))
       })
     }
     const server = str(values.server) ?? `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${cfg.port}`
+    if (values.password) {
+      const user = str(values.user)
+      const password = io.env.AKKO_PASSWORD
+      if (!user || !password) throw usageError('--password needs --user and the password in $AKKO_PASSWORD')
+      return go(serverRunner(new TrinoClient({ server, user, password, ...session })))
+    }
     const token = str(values.token) ?? (await localAdminToken(server, cfg))
+    // The admin token's identity is `admin`; another --user is impersonation, which the access rules decide.
+    const user = str(values.user) ?? (token && !str(values.token) ? 'admin' : io.env.USER ?? 'akko')
     return go(serverRunner(new TrinoClient({ server, user, token, ...session })))
   },
 }
@@ -86,8 +95,8 @@ function serverRunner(client: TrinoClient): SqlRunner {
 }
 
 /** The engine in-process, with the session kept here as a server's client would keep it. */
-function embeddedRunner(engine: import('../../engine/engine.js').QueryEngine, start: { user: string; catalog?: string; schema?: string }): SqlRunner {
-  let session: Session = { user: start.user, catalog: start.catalog, schema: start.schema, properties: {}, preparedStatements: {}, source: 'akko-cli' }
+function embeddedRunner(engine: import('../../engine/engine.js').QueryEngine, start: { user: string; roles: readonly string[]; catalog?: string; schema?: string }): SqlRunner {
+  let session: Session = { user: start.user, roles: start.roles, groups: [], catalog: start.catalog, schema: start.schema, properties: {}, preparedStatements: {}, source: 'akko-cli' }
   return {
     async run(s, signal) {
       const r = await engine.execute(s, session, { signal })

@@ -11,6 +11,8 @@ export interface TrinoClientOptions {
   readonly user: string
   /** Sent as `Authorization: Bearer <token>`. */
   readonly token?: string
+  /** Sent as `Authorization: Basic` with `user` (Trino's password authentication), when no token is given. */
+  readonly password?: string
   readonly catalog?: string
   readonly schema?: string
   readonly source?: string
@@ -110,6 +112,7 @@ export class TrinoClient {
   private headers(): Record<string, string> {
     const h: Record<string, string> = { 'X-Trino-User': this.opts.user, 'X-Trino-Source': this.opts.source ?? 'akko-cli' }
     if (this.opts.token) h.Authorization = `Bearer ${this.opts.token}`
+    else if (this.opts.password !== undefined) h.Authorization = `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}`
     if (this.catalog) h['X-Trino-Catalog'] = this.catalog
     if (this.schema) h['X-Trino-Schema'] = this.schema
     if (this.opts.timeZone) h['X-Trino-Time-Zone'] = this.opts.timeZone
