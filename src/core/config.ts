@@ -55,6 +55,16 @@ export interface SecurityConfig {
   readonly opaUrl?: string
 }
 
+/** The audit trail: where else it is shipped, how long it is kept. */
+export interface AuditConfig {
+  /** An HTTP endpoint receiving every audit event as JSON lines (a SIEM, a log collector). */
+  readonly sinkUrl?: string
+  /** Bearer token for the sink. */
+  readonly sinkToken?: Secret
+  /** Delete events older than this many days (with a sink, only those shipped); absent: kept for ever. */
+  readonly retentionDays?: number
+}
+
 /** The effective configuration: defaults, then `akko.yaml`, then `AKKO_*` environment variables. */
 export interface AkkoConfig {
   readonly home: string
@@ -72,6 +82,7 @@ export interface AkkoConfig {
   readonly postgresqlCatalogs: readonly PostgresqlCatalogConfig[]
   readonly query: QueryConfig
   readonly security: SecurityConfig
+  readonly audit: AuditConfig
   /** Where the configuration came from, for `akko config`. */
   readonly sources: readonly string[]
 }
@@ -88,6 +99,7 @@ interface RawConfig {
   /** Named catalogs: `{ crm: { connector: postgresql, url: postgres://… } }`. */
   catalogs?: Record<string, { connector?: string; url?: string }>
   query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
+  audit?: { sinkUrl?: string; sinkToken?: string; retentionDays?: number | string }
   security?: {
     demo?: boolean | string; publicUrl?: string; oidcIssuer?: string; oidcAudience?: string; oidcRoleClaims?: string | string[]
     passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string; accessTokenTtl?: string | number
@@ -112,6 +124,9 @@ const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
   ['AKKO_QUERY_MAX_MEMORY', (r, v) => ((r.query ??= {}).maxMemory = v)],
   ['AKKO_QUERY_MAX_RESULT_ROWS', (r, v) => ((r.query ??= {}).maxResultRows = v)],
   ['AKKO_QUERY_MAX_CONCURRENT', (r, v) => ((r.query ??= {}).maxConcurrent = v)],
+  ['AKKO_AUDIT_SINK_URL', (r, v) => ((r.audit ??= {}).sinkUrl = v)],
+  ['AKKO_AUDIT_SINK_TOKEN', (r, v) => ((r.audit ??= {}).sinkToken = v)],
+  ['AKKO_AUDIT_RETENTION_DAYS', (r, v) => ((r.audit ??= {}).retentionDays = v)],
   ['AKKO_DEMO', (r, v) => ((r.security ??= {}).demo = v)],
   ['AKKO_PUBLIC_URL', (r, v) => ((r.security ??= {}).publicUrl = v)],
   ['AKKO_OIDC_ISSUER', (r, v) => ((r.security ??= {}).oidcIssuer = v)],
@@ -148,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...raw, ...fromEnv,
     s3: { ...raw.s3, ...fromEnv.s3 },
     query: { ...raw.query, ...fromEnv.query },
+    audit: { ...raw.audit, ...fromEnv.audit },
     security: { ...raw.security, ...fromEnv.security },
     catalogs: { ...raw.catalogs, ...Object.fromEntries(Object.entries(fromEnv.catalogs ?? {}).map(([k, v]) => [k, { ...raw.catalogs?.[k], ...v }])) },
   }
@@ -180,6 +196,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
   if (auth !== 'token' && auth !== 'none') problems.push(`auth must be token or none, got ${JSON.stringify(r.auth)}`)
   const postgresqlCatalogs = catalogsValidate(r.catalogs ?? {}, problems)
   const query = queryValidate(r.query ?? {}, problems)
+  const audit = auditValidate(r.audit ?? {}, problems)
   const security = securityValidate(r.security ?? {}, home, problems)
   if (problems.length) throw new AkkoError('INVALID_CONFIG', `Invalid configuration:\n- ${problems.join('\n- ')}`, { problems })
   return Object.freeze({
@@ -200,6 +217,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
     postgresqlCatalogs,
     query,
     security,
+    audit,
     sources: Object.freeze(sources),
   })
 }
@@ -271,6 +289,21 @@ function queryValidate(q: NonNullable<RawConfig['query']>, problems: string[]): 
   })
 }
 
+function auditValidate(a: NonNullable<RawConfig['audit']>, problems: string[]): AuditConfig {
+  const { sinkUrl, sinkToken, retentionDays } = a
+  if (sinkUrl) {
+    if (!/^https?:\/\/[^/]/.test(sinkUrl) || !URL.canParse(sinkUrl)) problems.push(`audit.sinkUrl must be an http(s) URL, got ${JSON.stringify(redactUrl(sinkUrl))}`)
+    else if (new URL(sinkUrl).username || new URL(sinkUrl).password) problems.push('audit.sinkUrl must not carry credentials: put the bearer token in audit.sinkToken (AKKO_AUDIT_SINK_TOKEN)')
+  }
+  const days = retentionDays === undefined || retentionDays === '' ? undefined : Number(retentionDays)
+  if (days !== undefined && !(Number.isFinite(days) && days > 0)) problems.push(`audit.retentionDays must be a positive number of days, got ${JSON.stringify(retentionDays)}`)
+  return Object.freeze({
+    ...(sinkUrl ? { sinkUrl } : {}),
+    ...(sinkToken ? { sinkToken: new Secret(sinkToken) } : {}),
+    ...(days !== undefined ? { retentionDays: days } : {}),
+  })
+}
+
 /** '90s', '10m', '2h', '1d', or milliseconds as a number. */
 function durationMs(v: string | number): number | undefined {
   if (typeof v === 'number') return v > 0 ? v : undefined
@@ -293,6 +326,7 @@ export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
     auth: cfg.auth,
     catalogs: Object.fromEntries(cfg.postgresqlCatalogs.map(c => [c.name, { connector: 'postgresql', database: c.url ? redactUrl(c.url.reveal()) : `embedded PGlite (${join(cfg.home, 'postgresql')})` }])),
     query: cfg.query,
+    audit: { sinkUrl: cfg.audit.sinkUrl ? redactUrl(cfg.audit.sinkUrl) : undefined, sinkToken: cfg.audit.sinkToken ? '***' : undefined, retentionDays: cfg.audit.retentionDays },
     security: { ...cfg.security, opaUrl: cfg.security.opaUrl ? redactUrl(cfg.security.opaUrl) : undefined },
     sources: cfg.sources,
   }
