@@ -3,3 +3,4 @@
  * file and HTTP loaders, and the banking demo's data generator. Other layers import ingest only through this file.
  * @module
  */
+export * from './dags/index.js'
