@@ -25,7 +25,7 @@ export {
   type PolicyProvider, type TablePrivilege, type TagSource, type Rules, type RulesProblem, type TableRule, type ColumnRule,
   type OpaPolicyOptions,
 } from './policy/index.js'
-export { auditNone, type AuditEvent, type AuditEventInput, type AuditFilter, type AuditReader, type AuditKind, type AuditOutcome, type AuditRecorder, type AuditSource } from './audit/event.js'
+export { auditNone, AUDIT_KINDS, type AuditEvent, type AuditEventInput, type AuditFilter, type AuditReader, type AuditKind, type AuditOutcome, type AuditRecorder, type AuditSource } from './audit/event.js'
 export { AuditTrail, auditTrailOpen, type AuditTrailOptions, type AuditTrailStatus } from './audit/audit-trail.js'
 export { AuditSink, auditSinkUrlCheck, type AuditSinkOptions, type AuditSinkStatus } from './audit/audit-sink.js'
 export { auditReader, auditEventsRead, AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT } from './audit/audit-store.js'

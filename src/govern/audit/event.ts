@@ -4,6 +4,8 @@
  */
 
 export type AuditKind = 'authentication' | 'query' | 'denial' | 'catalog_change' | 'admin'
+/** Every kind, for validating a filter given as text (CLI, API). */
+export const AUDIT_KINDS: readonly AuditKind[] = Object.freeze(['authentication', 'query', 'denial', 'catalog_change', 'admin'])
 export type AuditOutcome = 'success' | 'failure' | 'denied'
 /** Which entry point saw the action (`platform`: the platform itself, e.g. the trail reporting dropped events). */
 export type AuditSource = 'trino' | 'iceberg-rest' | 'api' | 'oidc' | 'cli' | 'dag' | 'engine' | 'platform'
