@@ -7,6 +7,7 @@
  */
 import { readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { AkkoError } from '../../core/index.js'
 import { defineDag, type DagDefinition } from './dag.js'
@@ -24,6 +25,7 @@ export interface DagsLoadResult {
 }
 
 const EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts'])
+const requireCache = createRequire(import.meta.url).cache
 
 /** Loads DAG files from folders, remembering each file's modification time to import only what changed. */
 export class DagLoader {
@@ -83,8 +85,10 @@ async function dagFilesList(dir: string): Promise<Array<{ path: string; mtimeMs:
 
 /** Imports one file and returns the DAGs it exports. */
 export async function dagFileImport(path: string, version = 0): Promise<DagDefinition[]> {
-  // The query string makes a changed file a new module; Node caches modules by URL.
+  // The query string makes a changed file a new ES module (cached by URL). A `.js` or `.ts` file outside an ESM
+  // package loads as CommonJS, cached by path: drop that entry so the changed file is read again.
   const url = `${pathToFileURL(path).href}?v=${version}`
+  delete requireCache[path]
   const mod = /\.m?ts$/.test(path) ? await typescriptImport(url, path) : ((await import(url)) as Record<string, unknown>)
   const found: DagDefinition[] = []
   for (const [name, value] of Object.entries(mod)) {

@@ -192,7 +192,8 @@ function policyProblems(t: TaskPolicy, where: string, p: string[]): void {
 
 /** A dependency cycle as a list of task ids, or undefined. */
 function dagCycle(tasks: readonly TaskDefinition[]): string[] | undefined {
-  const deps = new Map(tasks.map(t => [t.id, t.dependsOn ?? []]))
+  const deps = new Map<string, readonly string[]>()
+  for (const t of tasks) if (!deps.has(t.id)) deps.set(t.id, t.dependsOn ?? [])
   const state = new Map<string, 'visiting' | 'done'>()
   const path: string[] = []
   const visit = (id: string): string[] | undefined => {
