@@ -138,6 +138,41 @@ export async function replicateBatch(opts: ReplicateBatchOptions): Promise<Repli
   const head = mainLineage(state.metadata).next().value
   const empty = !head || head.summary['total-records'] === '0'
   const strategy = opts.mode === 'full' ? 'overwrite' : empty ? 'append' : 'merge'
+  const res = await copyApply({
+    ctx, source: opts.source, src, state, strategy, key, chunkBytes: opts.chunkBytes, signal: opts.signal,
+    ...(wm ? { watermark: { column: wm, from: previousWatermark } } : {}),
+    summary: watermark => {
+      const summary: Record<string, string> = { [REPLICATION_SUMMARY.source]: src.display, [REPLICATION_SUMMARY.mode]: opts.mode }
+      if (wm) summary[REPLICATION_SUMMARY.watermarkColumn] = wm.name
+      if (wm && (watermark ?? previousWatermark) !== undefined) summary[REPLICATION_SUMMARY.watermark] = (watermark ?? previousWatermark)!
+      return summary
+    },
+  })
+  return { ...res, strategy, previousWatermark, watermark: res.watermark ?? previousWatermark, durationMs: performance.now() - t0 }
+}
+
+/** What {@link copyApply} copies and how it commits. */
+export interface CopyApplyArgs {
+  readonly ctx: TableContext
+  readonly source: PgSourceSpec
+  readonly src: PgSourceTable
+  /** The target's state the commit is based on (its schema has every source column). */
+  readonly state: TableState
+  readonly strategy: 'overwrite' | 'append' | 'merge'
+  /** Merge key (strategy `merge`). */
+  readonly key: readonly string[]
+  readonly watermark?: CopyRequest['watermark']
+  /** An exported snapshot to read at (CDC's initial copy). */
+  readonly snapshot?: string
+  readonly chunkBytes?: number
+  readonly signal?: AbortSignal
+  /** The snapshot summary properties, given the watermark read with the rows. */
+  readonly summary: (watermark: string | undefined) => Record<string, string>
+}
+
+/** Copies a source table's rows and commits them to the target in one snapshot. */
+export async function copyApply(a: CopyApplyArgs): Promise<{ committed: boolean; snapshotId?: bigint; rowsRead: number; rowsWritten: number; watermark?: string }> {
+  const { ctx, src, state, strategy } = a
   const scratch = join(ctx.store.scratchDir(), `akko-ingest-${randomUUID()}`)
   mkdirSync(scratch, { recursive: true })
   try {
@@ -151,36 +186,33 @@ export async function replicateBatch(opts: ReplicateBatchOptions): Promise<Repli
           const r = await conn.run(`INSERT INTO ${stage} ${select}`)
           rowsRead += Number(r.rowsChanged)
         } else {
-          const files = await dataFilesWrite(conn, dataFilesTarget(ctx, state, select, opts.signal))
+          const files = await dataFilesWrite(conn, dataFilesTarget(ctx, state, select, a.signal))
           added.push(...files)
-          rowsRead += files.reduce((a, f) => a + Number(f.record_count), 0)
+          rowsRead += files.reduce((acc, f) => acc + Number(f.record_count), 0)
         }
         rmSync(path, { force: true })
       }
-      const sink = new CsvChunker({ dir: scratch, chunkBytes: opts.chunkBytes ?? 16 << 20, consume })
-      const req: CopyRequest = { table: src, columns: src.columns, sink, signal: opts.signal, ...(wm ? { watermark: { column: wm, from: previousWatermark } } : {}) }
+      const sink = new CsvChunker({ dir: scratch, chunkBytes: a.chunkBytes ?? 16 << 20, consume })
+      const req: CopyRequest = { table: src, columns: src.columns, sink, signal: a.signal, snapshot: a.snapshot, watermark: a.watermark }
       let copied: CopyResult
       try {
-        copied = 'client' in opts.source ? await copyFromClient(opts.source.client, req) : await copyFromServer(opts.source.url, req)
+        copied = 'client' in a.source ? await copyFromClient(a.source.client, req) : await copyFromServer(a.source.url, req)
       } catch (e) {
         await filesDelete(ctx, added)
         throw e
       }
-      const watermark = copied.watermark ?? previousWatermark
-      const summary: Record<string, string> = { [REPLICATION_SUMMARY.source]: src.display, [REPLICATION_SUMMARY.mode]: opts.mode }
-      if (wm) summary[REPLICATION_SUMMARY.watermarkColumn] = wm.name
-      if (wm && watermark !== undefined) summary[REPLICATION_SUMMARY.watermark] = watermark
-      const base = { strategy, rowsRead, previousWatermark, watermark } as const
+      const watermark = copied.watermark ?? undefined
+      const summary = a.summary(watermark)
       if (stage) {
         try {
-          const res = await mergeCommit(ctx, opts.target, stage, src.columns, key, summary, opts.signal)
-          return { ...base, committed: !!res, snapshotId: res?.snapshotId, rowsWritten: res?.rows ?? 0, durationMs: performance.now() - t0 }
+          const res = await mergeCommit(ctx, state.ident, stage, src.columns, a.key, summary, a.signal)
+          return { committed: !!res, snapshotId: res?.snapshotId, rowsRead, rowsWritten: res?.rows ?? 0, watermark }
         } finally {
           await conn.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined)
         }
       }
-      const res = await filesCommit(ctx, state, strategy === 'overwrite' ? 'overwrite' : 'append', added, summary, opts.signal)
-      return { ...base, committed: true, snapshotId: res, rowsWritten: rowsRead, durationMs: performance.now() - t0 }
+      const snapshotId = await filesCommit(ctx, state, strategy === 'overwrite' ? 'overwrite' : 'append', added, summary, a.signal)
+      return { committed: true, snapshotId, rowsRead, rowsWritten: rowsRead, watermark }
     })
   } finally {
     rmSync(scratch, { recursive: true, force: true })
