@@ -57,7 +57,8 @@ export class AuditSink {
   readonly #abort = new AbortController()
   #closed = false
   #nudged = false
-  #wake: (() => void) | undefined
+  /** Ends the current sleep; `idle` says whether a nudge may end it (an idle wait) or only close (a backoff). */
+  #wake: { readonly idle: boolean; readonly now: () => void } | undefined
   #failures = 0
   #lastError: string | undefined
   #loop: Promise<void> | undefined
@@ -84,7 +85,7 @@ export class AuditSink {
   /** New events are stored: ship now instead of at the next poll. */
   nudge(): void {
     this.#nudged = true
-    this.#wake?.()
+    if (this.#wake?.idle) this.#wake.now()
   }
 
   /** The last id the endpoint acknowledged (0 before the first batch). */
@@ -97,12 +98,18 @@ export class AuditSink {
     return { url: redactUrl(this.#url), failing: this.#failures > 0, ...(this.#lastError ? { lastError: this.#lastError } : {}) }
   }
 
-  /** Stops shipping (an in-flight POST is abandoned and will be sent again) and gives up the lease. */
+  /**
+   * Stops shipping and gives up the lease. A POST in flight gets a moment to be answered; past that it is
+   * abandoned, and that batch is sent again by the next shipper.
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#wake?.now()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.#loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))])
+    clearTimeout(timer)
     this.#abort.abort()
-    this.#wake?.()
     await this.#loop
     await this.#sql
       .query('UPDATE govern_audit_sinks SET lease_owner = NULL, lease_until = NULL WHERE sink = $1 AND lease_owner = $2', [this.#key, this.#owner])
@@ -112,7 +119,6 @@ export class AuditSink {
   async #run(): Promise<void> {
     let registered = false
     while (!this.#closed) {
-      let wait: number
       try {
         if (!registered) {
           await this.#sql.query('INSERT INTO govern_audit_sinks (sink) VALUES ($1) ON CONFLICT (sink) DO NOTHING', [this.#key])
@@ -122,17 +128,16 @@ export class AuditSink {
         if (this.#failures > 0) this.#log.emit({ code: 'G211', level: 'info', msg: 'audit sink reachable again; shipping resumed', url: redactUrl(this.#url) })
         this.#failures = 0
         this.#lastError = undefined
-        if (step === 'shipped') continue
-        wait = this.#pollMs
-        if (step === 'idle' && this.#nudged) continue
+        if (step === 'shipped' || (step === 'idle' && this.#nudged)) continue
+        await this.#sleep(this.#pollMs, true)
       } catch (e) {
         if (this.#closed) break
         this.#failures++
         this.#lastError = e instanceof Error ? e.message : String(e)
-        wait = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** Math.min(this.#failures - 1, 30))
+        const wait = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** Math.min(this.#failures - 1, 30))
         this.#log.emit({ code: 'G210', level: 'warn', msg: 'audit events could not be shipped to the sink; they stay in the metastore and will be sent again', url: redactUrl(this.#url), error: this.#lastError, attempt: this.#failures, retryInMs: wait })
+        await this.#sleep(wait, false)
       }
-      await this.#sleep(wait)
     }
   }
 
@@ -177,22 +182,23 @@ export class AuditSink {
     if (!res.ok) throw new Error(`the sink answered HTTP ${res.status}`)
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, idle: boolean): Promise<void> {
     if (this.#closed) return Promise.resolve()
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms)
+      const t = setTimeout(() => now(), ms)
       t.unref()
-      function done(): void {
+      const now = (): void => {
         clearTimeout(t)
+        this.#wake = undefined
         resolve()
       }
-      this.#wake = () => {
-        this.#wake = undefined
-        done()
-      }
+      this.#wake = { idle, now }
     })
   }
 }
+
+/** How long `close` lets a POST in flight finish before abandoning it. */
+const CLOSE_GRACE_MS = 2_000
 
 /** Refuses a sink URL that is not http(s) or carries credentials (those go in the token, which is a Secret). */
 export function auditSinkUrlCheck(url: string): string {
