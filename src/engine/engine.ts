@@ -2,6 +2,7 @@
  * The query engine's contract: what the Trino protocol gateway (src/serve/trino), `akko sql` in-process,
  * dashboards, dbt and the agent call. SQL is Trino's dialect; execution is DuckDB.
  */
+import type { AuditSource } from '../govern/index.js'
 
 /** Request-scoped state of one client session (Trino's X-Trino-* headers travel here). */
 export interface Session {
@@ -15,9 +16,15 @@ export interface Session {
   readonly source?: string
   readonly clientTags?: readonly string[]
   readonly timeZone?: string
-  /** Groups and roles of the user (identity comes with the governance layer). */
+  /** Groups and roles of the user: the identity the access rules are evaluated for. */
   readonly groups?: readonly string[]
   readonly roles?: readonly string[]
+  /** The authenticated user when the statement runs as another (`user`, impersonated): the audit trail's actor. */
+  readonly authenticatedUser?: string
+  /** The entry point that received the statement, for the audit trail (default `engine`). */
+  readonly auditSource?: AuditSource
+  /** The client's address, for the audit trail. */
+  readonly remote?: string
 }
 
 /** A result column: its name and Trino type signature (`bigint`, `varchar`, `decimal(12,2)`, `array(varchar)`, `row(a bigint, b varchar)`…). */

@@ -19,3 +19,5 @@ export {
   postgresqlConnectorCreate, postgresqlEmbeddedOpen, postgresqlServerConnect, postgresqlLazy,
   type PostgresqlClient,
 } from './connectors/postgresql/index.js'
+export type { ScanAccess } from './connectors/connector.js'
+export type { IdentityResolver, TableGovernance } from './governance/query-access.js'

@@ -32,6 +32,20 @@ export interface TableVersion {
   readonly asOfMs?: number
 }
 
+/**
+ * What the caller may see, for connectors that list metadata (information_schema, `system`): answers of the
+ * access rules for this query. Absent: no access rules apply.
+ */
+export interface ScanAccess {
+  filterCatalogs(catalogs: readonly string[]): Promise<string[]>
+  filterSchemas(catalog: string, schemas: readonly string[]): Promise<string[]>
+  filterTables(catalog: string, schema: string, tables: readonly string[]): Promise<string[]>
+  /** The columns the caller may reference (denied ones left out, masked ones kept). */
+  visibleColumns(ref: TableRef, columns: readonly ColumnInfo[]): Promise<ColumnInfo[]>
+  /** Whether the caller may see a query run by `owner`. */
+  canViewQuery(owner: string): Promise<boolean>
+}
+
 /** What a connector gets when the engine binds one table reference of one query. */
 export interface ScanContext {
   /** The query's DuckDB connection (sandboxed); a connector may create TEMP tables on it, named with `tempName()`. */
@@ -39,6 +53,10 @@ export interface ScanContext {
   readonly session: Session
   readonly signal?: AbortSignal
   tempName(): string
+  /** The caller's access, for metadata a connector lists itself. */
+  readonly access?: ScanAccess
+  /** Per-statement memo a connector may use (e.g. a table's metadata loaded once for its columns and its scan). */
+  readonly memo?: Map<string, unknown>
 }
 
 export interface ScanRequest {
@@ -80,6 +98,12 @@ export interface Connector {
   listTables(session: Session, schema: string): Promise<string[]>
   /** Columns of a table, or undefined when it does not exist. */
   describeTable(session: Session, ref: TableRef): Promise<ColumnInfo[] | undefined>
+  /**
+   * The columns a scan of `ref` yields in this statement (sharing what the scan loads through `ctx.memo`), or
+   * undefined when no such table exists (views included: they are not scanned). Optional: the engine falls back
+   * to `describeTable`.
+   */
+  scanColumns?(ctx: ScanContext, ref: TableRef): Promise<ColumnInfo[] | undefined>
   /** DuckDB SQL producing the table's rows with columns named as `describeTable` names them. */
   scan(ctx: ScanContext, ref: TableRef, req: ScanRequest): Promise<{ readonly sql: string }>
   /** Table properties as Trino's SHOW CREATE TABLE prints them in `WITH (…)` (values already SQL literals); optional. */

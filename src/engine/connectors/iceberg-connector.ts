@@ -70,9 +70,33 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
       throw e
     }
   }
+  /** The table's state loaded once per statement: the columns the binder checks are those of the snapshot it scans. */
+  const loadIn = (ctx: ScanContext, ref: TableRef, table = ref.table): ReturnType<typeof load> => {
+    if (!ctx.memo) return load(ref, table)
+    const key = `iceberg-load\u0000${ref.catalog}\u0000${ref.schema}\u0000${table}`
+    let hit = ctx.memo.get(key) as ReturnType<typeof load> | undefined
+    if (!hit) {
+      hit = load(ref, table)
+      ctx.memo.set(key, hit)
+      hit.catch(() => ctx.memo?.delete(key))
+    }
+    return hit
+  }
+  const columnsOf = (m: Parameters<typeof currentSchema>[0]): ColumnInfo[] =>
+    currentSchema(m).fields.map(f => ({ name: f.name, type: icebergTypeToTrino(f.type), nullable: !f.required, ...(f.doc ? { comment: f.doc } : {}) }))
   return {
     catalog: opts.name ?? 'iceberg',
     kind: 'iceberg',
+    async scanColumns(ctx: ScanContext, ref: TableRef): Promise<ColumnInfo[] | undefined> {
+      const meta = metadataTableParse(ref.table)
+      try {
+        const state = await loadIn(ctx, ref, meta?.table)
+        return meta ? metadataTableColumns(meta.kind) : columnsOf(state.metadata)
+      } catch (e) {
+        if (e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND') return undefined
+        throw e
+      }
+    },
     async listSchemas(_s: Session) {
       return (await catalog.listNamespaces()).filter(n => n.namespace.length === 1).map(n => n.namespace[0] as string).sort()
     },
@@ -88,8 +112,7 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
           await load(ref, meta.table)
           return metadataTableColumns(meta.kind)
         }
-        const state = await load(ref)
-        return currentSchema(state.metadata).fields.map(f => ({ name: f.name, type: icebergTypeToTrino(f.type), nullable: !f.required, ...(f.doc ? { comment: f.doc } : {}) }))
+        return columnsOf((await load(ref)).metadata)
       } catch (e) {
         if (!(e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND')) throw e
         if (meta) return undefined
@@ -114,10 +137,10 @@ export function icebergConnector(opts: { readonly catalog: IcebergCatalog; reado
       const meta = metadataTableParse(ref.table)
       if (meta) {
         if (req.withRowIds) throw new AkkoError('NOT_SUPPORTED', `Metadata table ${ref.table} cannot be modified`, { table: ref.table })
-        const state = await load(ref, meta.table)
+        const state = await loadIn(ctx, ref, meta.table)
         return { sql: await metadataTableSql(tables, state.metadata, meta.kind, ctx.signal) }
       }
-      const state = await load(ref)
+      const state = await loadIn(ctx, ref)
       const selector = { ...req.version, signal: ctx.signal }
       const filter = pushdownToExpr(req.filters, currentSchema(state.metadata))
       let plan

@@ -47,4 +47,6 @@ export const col = {
   boolean: (name: string): ValuesColumn => ({ name, duck: 'BOOLEAN', trino: 'boolean' }),
   timestamptz: (name: string): ValuesColumn => ({ name, duck: 'TIMESTAMPTZ', trino: 'timestamp(3) with time zone' }),
   stringMap: (name: string): ValuesColumn => ({ name, duck: 'MAP(VARCHAR, VARCHAR)', trino: 'map(varchar, varchar)' }),
+  varcharArray: (name: string): ValuesColumn => ({ name, duck: 'VARCHAR[]', trino: 'array(varchar)' }),
+  json: (name: string): ValuesColumn => ({ name, duck: 'JSON', trino: 'json' }),
 }

@@ -7,6 +7,7 @@
 import { AkkoError } from '../../core/index.js'
 import type { ColumnMeta, QueryResult, Session, SessionChanges } from '../engine.js'
 import type { Connector, TableRef } from '../connectors/connector.js'
+import type { QueryAccess } from '../governance/query-access.js'
 import { positionOf, unquote, type Token } from '../sql/tokenizer.js'
 
 /** What core statements need from the engine. */
@@ -18,6 +19,8 @@ export interface CoreContext {
   connectors(): readonly Connector[]
   connector(catalog: string): Connector | undefined
   resolveName(parts: readonly string[]): TableRef
+  /** The caller's access rules: listings show only what the caller may see. Absent: everything is shown. */
+  readonly access?: QueryAccess
 }
 
 /** A result whose rows are already known. */
@@ -88,6 +91,20 @@ class Cursor {
   }
 }
 
+/** Access Denied unless the caller may use the catalog (Trino: `Cannot access catalog c`). */
+async function catalogAccessCheck(c: CoreContext, catalog: string): Promise<void> {
+  if (c.access && !(await c.access.catalogVisible(catalog))) throw new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot access catalog ${catalog}`, { catalog })
+}
+
+/** Access Denied unless the caller holds some privilege on the table (Trino's rule for SHOW COLUMNS and DESCRIBE). */
+async function tableVisibleCheck(c: CoreContext, ref: TableRef): Promise<void> {
+  if (!c.access?.enabled) return
+  c.access.touch(ref)
+  if ((await c.access.privileges(ref)).size === 0) {
+    throw new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot show columns of table ${ref.catalog}.${ref.schema}.${ref.table}`, { table: `${ref.catalog}.${ref.schema}.${ref.table}` })
+  }
+}
+
 function catalogOf(c: CoreContext, name: string): Connector {
   const conn = c.connector(name)
   if (!conn) throw new AkkoError('NOT_FOUND', `Catalog '${name}' does not exist`, { catalog: name })
@@ -113,7 +130,8 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     cur.i = 2
     const re = cur.like()
     cur.end()
-    return staticResult(c.queryId, [varchar('Catalog')], filter(c.connectors().map(x => x.catalog), re))
+    const names = c.connectors().map(x => x.catalog)
+    return staticResult(c.queryId, [varchar('Catalog')], filter(c.access ? await c.access.filterCatalogs(names) : names, re))
   }
   if (head.startsWith('SHOW SCHEMAS')) {
     cur.i = 2
@@ -121,7 +139,10 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     if (!catalog) throw new AkkoError('INVALID_REQUEST', 'Catalog must be specified when session catalog is not set: SHOW SCHEMAS FROM <catalog>', {})
     const re = cur.like()
     cur.end()
-    return staticResult(c.queryId, [varchar('Schema')], filter(await catalogOf(c, catalog).listSchemas(c.session), re))
+    const connector = catalogOf(c, catalog)
+    await catalogAccessCheck(c, catalog)
+    const schemas = await connector.listSchemas(c.session)
+    return staticResult(c.queryId, [varchar('Schema')], filter(c.access ? await c.access.filterSchemas(catalog, schemas) : schemas, re))
   }
   if (head.startsWith('SHOW TABLES')) {
     cur.i = 2
@@ -137,8 +158,13 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const re = cur.like()
     cur.end()
     const connector = catalogOf(c, catalog)
+    await catalogAccessCheck(c, catalog)
+    if (c.access?.enabled && (await c.access.filterSchemas(catalog, [schema])).length === 0) {
+      throw new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot show tables of schema ${catalog}.${schema}`, { schema: `${catalog}.${schema}` })
+    }
     await schemaCheck(c, connector, schema)
-    return staticResult(c.queryId, [varchar('Table')], filter(await connector.listTables(c.session, schema), re))
+    const tables = await connector.listTables(c.session, schema)
+    return staticResult(c.queryId, [varchar('Table')], filter(c.access ? await c.access.filterTables(catalog, schema, tables) : tables, re))
   }
   if (head.startsWith('SHOW COLUMNS') || head.startsWith('DESCRIBE') || head.startsWith('DESC ')) {
     cur.i = head.startsWith('SHOW') ? 2 : 1
@@ -146,7 +172,9 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const parts = cur.name()
     const re = cur.like()
     cur.end()
-    const { cols } = await describe(c, parts)
+    const { ref, cols: all } = await describe(c, parts)
+    await tableVisibleCheck(c, ref)
+    const cols = c.access ? await c.access.visibleColumns(ref, all) : all
     return staticResult(c.queryId, ['Column', 'Type', 'Extra', 'Comment'].map(varchar), cols.filter(x => !re || re.test(x.name)).map(x => [x.name, x.type, '', x.comment ?? '']))
   }
   if (head.startsWith('SHOW STATS')) {
@@ -154,7 +182,15 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     if (!cur.accept('FOR')) throw cur.error('expected FOR')
     const parts = cur.name()
     cur.end()
-    const { ref } = await describe(c, parts)
+    const { ref, cols } = await describe(c, parts)
+    if (c.access?.enabled) {
+      c.access.touch(ref)
+      await c.access.checkSelect(ref)
+      // Statistics hold low and high values and counts of every row: not for callers whose reads are filtered or masked.
+      if ((await c.access.governance(ref, cols)).governed) {
+        throw new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot show stats for table ${ref.catalog}.${ref.schema}.${ref.table}: row filters or column masks apply`, { table: `${ref.catalog}.${ref.schema}.${ref.table}` })
+      }
+    }
     const stats = await catalogOf(c, ref.catalog).stats?.(c.session, ref)
     if (!stats) throw new AkkoError('NOT_SUPPORTED', `SHOW STATS is not supported for ${ref.catalog}.${ref.schema}.${ref.table}`, { ...ref })
     const dbl = (name: string): ColumnMeta => ({ name, type: 'double' })
@@ -169,6 +205,10 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const parts = cur.name()
     cur.end()
     const { ref, cols } = await describe(c, parts)
+    if (c.access?.enabled) {
+      c.access.touch(ref)
+      await c.access.check(ref, 'OWNERSHIP', 'show create table for')
+    }
     const q = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`)
     const text = `CREATE TABLE ${[ref.catalog, ref.schema, ref.table].map(q).join('.')} (\n${cols.map(x => `   ${q(x.name)} ${x.type}${x.nullable ? '' : ' NOT NULL'}${x.comment ? ` COMMENT '${x.comment.replaceAll("'", "''")}'` : ''}`).join(',\n')}\n)`
     const props = await catalogOf(c, ref.catalog).tableProperties?.(c.session, ref)
@@ -190,7 +230,9 @@ export async function coreStatement(c: CoreContext, head: string): Promise<Query
     const catalog = parts.length === 2 ? (parts[0] as string) : c.session.catalog
     const schema = parts[parts.length - 1] as string
     if (!catalog) throw new AkkoError('INVALID_REQUEST', 'Catalog must be specified when session catalog is not set: USE <catalog>.<schema>', {})
-    await schemaCheck(c, catalogOf(c, catalog), schema)
+    const connector = catalogOf(c, catalog)
+    await catalogAccessCheck(c, catalog)
+    await schemaCheck(c, connector, schema)
     const changes: SessionChanges = parts.length === 2 ? { setCatalog: catalog, setSchema: schema } : { setSchema: schema }
     return staticResult(c.queryId, [], [], { updateType: 'USE', sessionChanges: changes })
   }

@@ -4,8 +4,10 @@
  * @module
  */
 import { AkkoError } from '../../core/index.js'
+import type { TablePrivilege } from '../../govern/index.js'
 import type { TableIdent } from '../../storage/index.js'
 import type { TableRef } from '../connectors/connector.js'
+import type { TableGovernance } from '../governance/query-access.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext } from './statement.js'
 import { quoteIdent } from './iceberg-sql-reader.js'
@@ -63,3 +65,49 @@ async function* once(batch: readonly (readonly unknown[])[]): AsyncIterable<read
 
 /** True when `e` is an AkkoError with `code`. */
 export const isCode = (e: unknown, code: string): boolean => e instanceof AkkoError && e.code === code
+
+/**
+ * Refuses the statement unless the caller holds `privilege` on the target (Trino's wording: `Access Denied: Cannot
+ * <action> c.s.t`), and notes the table for the audit trail. Checked before anything is read or written.
+ */
+export async function targetCheck(ctx: StatementContext, target: IcebergTarget, privilege: TablePrivilege, action: string): Promise<void> {
+  if (!ctx.access) return
+  ctx.access.touch(target.ref)
+  await ctx.access.check(target.ref, privilege, action)
+}
+
+/** Refuses schema DDL unless the caller owns the schema (Trino's `schemas` rules). */
+export async function schemaOwnerCheck(ctx: StatementContext, catalog: string, schema: string, action: string): Promise<void> {
+  if (!ctx.access) return
+  ctx.access.record.catalogs.add(catalog)
+  await ctx.access.checkSchemaOwner(catalog, schema, action)
+}
+
+const NO_GOVERNANCE: TableGovernance = { masks: new Map(), denied: new Set(), governed: false }
+
+/** The caller's row filter and column masks on a write target (none without access rules or when it does not exist). */
+export async function targetGovernance(ctx: StatementContext, target: IcebergTarget): Promise<TableGovernance> {
+  if (!ctx.access?.enabled) return NO_GOVERNANCE
+  const columns = await ctx.connector(target.ref.catalog)?.describeTable(ctx.session, target.ref)
+  return columns ? ctx.access.governance(target.ref, columns) : NO_GOVERNANCE
+}
+
+/**
+ * Trino refuses writes through column masks (the stored values could not be told from masked ones): INSERT,
+ * UPDATE and MERGE into a table the caller reads masked fail with NOT_SUPPORTED.
+ */
+export function maskedWriteRefuse(g: TableGovernance, message: string, target: IcebergTarget): void {
+  if (g.masks.size > 0) throw new AkkoError('NOT_SUPPORTED', message, { table: target.display })
+}
+
+/** The column a guarded staging query adds: whether the row matches the caller's row filter on the target. */
+export const ROW_OK = '__akko_row_ok'
+
+/**
+ * Rows written by a caller with a row filter on the target must match it (they could not read them back
+ * otherwise): `stageCount` counts the staged rows that do not, and any is PERMISSION_DENIED.
+ */
+export async function rowFilterViolations(target: IcebergTarget, verb: string, bad: number): Promise<void> {
+  if (bad === 0) return
+  throw new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot ${verb} rows that do not match the row filter on table ${target.display}`, { table: target.display, rows: bad })
+}

@@ -8,7 +8,7 @@ import { AkkoError } from '../../core/index.js'
 import { currentSchema, tableAppend, type IcebergType, type Schema, type StructField, type TableMetadata, type TableUpdate } from '../../storage/index.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext, StatementHandler } from './statement.js'
-import { ddlResult, dmlResult, icebergSchema, icebergTarget, isCode, type IcebergTarget } from './iceberg-common.js'
+import { ddlResult, dmlResult, icebergSchema, icebergTarget, isCode, schemaOwnerCheck, targetCheck, type IcebergTarget } from './iceberg-common.js'
 import { icebergProcedureExecute } from './iceberg-procedures.js'
 import { columnFind, partitionSpecFields, propertiesRead, sortOrderFrom, tablePropertiesCheck, type PropertyValue } from './iceberg-properties.js'
 import { quoteIdent, sqlHead, SqlReader } from './iceberg-sql-reader.js'
@@ -52,6 +52,7 @@ export const icebergDdlHandler: StatementHandler = {
 async function createSchema(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const ifNotExists = r.acceptKw('IF', 'NOT', 'EXISTS')
   const { catalog, schema } = icebergSchema(ctx, r.qualifiedName('schema name'), 'CREATE SCHEMA')
+  await schemaOwnerCheck(ctx, catalog, schema, 'create schema')
   const props: Record<string, string> = {}
   if (r.acceptKw('WITH')) {
     for (const [k, v] of propertiesRead(r, true)) {
@@ -73,6 +74,7 @@ async function createSchema(r: SqlReader, ctx: StatementContext): Promise<QueryR
 async function dropSchema(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const ifExists = r.acceptKw('IF', 'EXISTS')
   const { catalog, schema } = icebergSchema(ctx, r.qualifiedName('schema name'), 'DROP SCHEMA')
+  await schemaOwnerCheck(ctx, catalog, schema, 'drop schema')
   const cascade = r.acceptKw('CASCADE')
   if (!cascade) r.acceptKw('RESTRICT')
   r.expectEnd()
@@ -105,6 +107,8 @@ interface ColumnDef {
 async function createTable(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const ifNotExists = r.acceptKw('IF', 'NOT', 'EXISTS')
   const target = icebergTarget(ctx, r.qualifiedName('table name'), 'CREATE TABLE')
+  // Trino: whoever creates a table becomes its owner, so the rules must grant OWNERSHIP of the new name.
+  await targetCheck(ctx, target, 'OWNERSHIP', 'create table')
   const ids = fieldIdsFrom(1)
   let columns: ColumnDef[] | undefined
   let aliases: string[] | undefined
@@ -243,6 +247,7 @@ function fieldsOf(columns: readonly ColumnDef[], nestedIds: FieldIds): StructFie
 async function dropTable(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const ifExists = r.acceptKw('IF', 'EXISTS')
   const target = icebergTarget(ctx, r.qualifiedName('table name'), 'DROP TABLE')
+  await targetCheck(ctx, target, 'OWNERSHIP', 'drop table')
   r.expectEnd()
   try {
     await ctx.iceberg.catalog.dropTable(target.ident, { purge: true })
@@ -257,10 +262,14 @@ async function dropTable(r: SqlReader, ctx: StatementContext): Promise<QueryResu
 
 async function createView(r: SqlReader, ctx: StatementContext, replace: boolean): Promise<QueryResult> {
   const target = icebergTarget(ctx, r.qualifiedName('view name'), 'CREATE VIEW')
+  await targetCheck(ctx, target, 'OWNERSHIP', 'create view')
   let comment: string | undefined
   if (r.acceptKw('COMMENT')) comment = r.stringLit('view comment')
+  let security: 'DEFINER' | 'INVOKER' | undefined
   if (r.acceptKw('SECURITY')) {
-    if (!r.acceptKw('DEFINER') && !r.acceptKw('INVOKER')) throw r.error('expected DEFINER or INVOKER')
+    if (r.acceptKw('DEFINER')) security = 'DEFINER'
+    else if (r.acceptKw('INVOKER')) security = 'INVOKER'
+    else throw r.error('expected DEFINER or INVOKER')
   }
   r.expectKw('AS')
   const sql = r.rest()
@@ -273,6 +282,7 @@ async function createView(r: SqlReader, ctx: StatementContext, replace: boolean)
     replace,
     comment,
     owner: ctx.session.user,
+    security,
     defaultCatalog: ctx.session.catalog,
     defaultSchema: ctx.session.schema,
   })
@@ -282,6 +292,7 @@ async function createView(r: SqlReader, ctx: StatementContext, replace: boolean)
 async function dropView(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const ifExists = r.acceptKw('IF', 'EXISTS')
   const target = icebergTarget(ctx, r.qualifiedName('view name'), 'DROP VIEW')
+  await targetCheck(ctx, target, 'OWNERSHIP', 'drop view')
   r.expectEnd()
   await viewDrop(ctx.iceberg.catalog, target, ifExists)
   return ddlResult(ctx, 'DROP VIEW')
@@ -293,6 +304,7 @@ async function alterTable(r: SqlReader, ctx: StatementContext): Promise<QueryRes
   const ifExists = r.acceptKw('IF', 'EXISTS')
   const target = icebergTarget(ctx, r.qualifiedName('table name'), 'ALTER TABLE')
   if (r.acceptKw('EXECUTE')) return icebergProcedureExecute(r, ctx, target)
+  await targetCheck(ctx, target, 'OWNERSHIP', alterAction(r))
   if (!(await ctx.iceberg.catalog.tableExists(target.ident))) {
     if (ifExists) return ddlResult(ctx, 'ALTER TABLE')
     throw new AkkoError('TABLE_NOT_FOUND', `Table '${target.display}' does not exist`, { table: target.display })
@@ -352,6 +364,7 @@ async function alterTable(r: SqlReader, ctx: StatementContext): Promise<QueryRes
   if (r.acceptKw('RENAME', 'TO')) {
     const to = icebergTarget(ctx, r.qualifiedName('table name'), 'ALTER TABLE RENAME')
     r.expectEnd()
+    await targetCheck(ctx, to, 'OWNERSHIP', 'rename table to')
     if (to.ref.catalog !== target.ref.catalog) throw new AkkoError('NOT_SUPPORTED', 'Table rename across catalogs is not supported', {})
     await ctx.iceberg.catalog.renameTable(target.ident, to.ident)
     return ddlResult(ctx, 'RENAME TABLE')
@@ -366,9 +379,20 @@ async function alterTable(r: SqlReader, ctx: StatementContext): Promise<QueryRes
   throw r.error('expected ADD COLUMN, DROP COLUMN, RENAME COLUMN, RENAME TO, SET PROPERTIES or EXECUTE')
 }
 
+/** Trino's wording of a refused ALTER TABLE, from the subcommand ahead. */
+function alterAction(r: SqlReader): string {
+  if (r.isKw('ADD')) return 'add a column to table'
+  if (r.isKw('DROP')) return 'drop a column from table'
+  if (r.isKw('RENAME', 'COLUMN')) return 'rename a column in table'
+  if (r.isKw('RENAME')) return 'rename table from'
+  if (r.isKw('SET')) return 'set table properties to'
+  return 'alter table'
+}
+
 async function commentOn(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   if (r.acceptKw('TABLE')) {
     const target = icebergTarget(ctx, r.qualifiedName('table name'), 'COMMENT ON TABLE')
+    await targetCheck(ctx, target, 'OWNERSHIP', 'comment table to')
     const comment = commentValue(r)
     await ctx.iceberg.catalog.commitWithRetry(target.ident, async current => ({
       requirements: [{ type: 'assert-table-uuid', uuid: current.metadata['table-uuid'] }],
@@ -381,6 +405,7 @@ async function commentOn(r: SqlReader, ctx: StatementContext): Promise<QueryResu
     if (parts.length < 2) throw new AkkoError('SYNTAX_ERROR', 'COMMENT ON COLUMN needs table.column', {})
     const column = parts.pop() as string
     const target = icebergTarget(ctx, parts, 'COMMENT ON COLUMN')
+    await targetCheck(ctx, target, 'OWNERSHIP', 'comment column to')
     const comment = commentValue(r)
     await schemaChange(ctx, target, schema => {
       const col = columnFind(schema.fields, column)

@@ -9,7 +9,7 @@ import { AkkoError } from '../../core/index.js'
 import { currentSchema, icebergToDuckType, tableAppend, tableLoad, tableRowChanges, type StructField } from '../../storage/index.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext, StatementHandler } from './statement.js'
-import { dmlResult, icebergTarget, type IcebergTarget } from './iceberg-common.js'
+import { dmlResult, icebergTarget, maskedWriteRefuse, ROW_OK, rowFilterViolations, targetCheck, targetGovernance, type IcebergTarget } from './iceberg-common.js'
 import { columnFind } from './iceberg-properties.js'
 import { quoteIdent, quoteString, sqlHead, SqlReader } from './iceberg-sql-reader.js'
 import { mergeExecute } from './iceberg-merge.js'
@@ -78,6 +78,7 @@ export function rowChangeErrors(e: unknown, target: IcebergTarget): never {
 
 async function insertExecute(r: SqlReader, ctx: StatementContext): Promise<QueryResult> {
   const target = icebergTarget(ctx, r.qualifiedName('table name'), 'INSERT')
+  await targetCheck(ctx, target, 'INSERT', 'insert into table')
   let listed: string[] | undefined
   if (r.isPunct('(') && !(r.peek(1)?.kind === 'word' && ['SELECT', 'WITH', 'VALUES', 'TABLE'].includes((r.peek(1)?.value ?? '').toUpperCase()))) {
     r.expectPunct('(')
@@ -98,13 +99,23 @@ async function insertExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   if (dupe) throw new AkkoError('INVALID_ARGUMENT', `Insert column name is specified more than once: ${dupe.name}`, { column: dupe.name })
   const missingRequired = fields.find(f => f.required && !cols.includes(f))
   if (missingRequired) throw new AkkoError('INVALID_ARGUMENT', `NULL value not allowed for NOT NULL column: ${missingRequired.name}`, { column: missingRequired.name })
+  maskedWriteRefuse(await targetGovernance(ctx, target), 'Insert into table with column masks is not supported', target)
   const bound = await ctx.bindQuery(query)
   if (bound.columns.length !== cols.length) {
     throw new AkkoError('INVALID_ARGUMENT', `Insert query has mismatched column types: Table: [${cols.map(c => c.name).join(', ')}], Query: [${bound.columns.map(c => c.type).join(', ')}]`, { table: target.display })
   }
   const aliases = cols.map((_, i) => `c${i}`)
-  const select = `SELECT ${cols.map((c, i) => castTo(`__q.${aliases[i]}`, c)).join(', ')} FROM (${bound.sql}) AS __q(${aliases.join(', ')})`
-  const res = await withStage(ctx, select, stage => tableAppend(ctx.iceberg.tables, target.ident, { sql: `SELECT * FROM ${stage.name}` }, { signal: ctx.signal }))
+  // Columns left out of the list are NULL: the row filter sees the full rows being written.
+  const values = fields.map(f => {
+    const i = cols.indexOf(f)
+    return i < 0 ? castTo('NULL', f) : castTo(`__q.${aliases[i]}`, f)
+  })
+  const select = `SELECT ${values.join(', ')} FROM (${bound.sql}) AS __q(${aliases.join(', ')})`
+  const guarded = await ctx.rowFilterGuard?.(target.ref, select)
+  const res = await withStage(ctx, guarded ?? select, async stage => {
+    if (guarded) await rowFilterViolations(target, 'insert', await stageCount(stage, `NOT coalesce(${ROW_OK}, false)`))
+    return tableAppend(ctx.iceberg.tables, target.ident, { sql: `SELECT ${fields.map(f => quoteIdent(f.name)).join(', ')} FROM ${stage.name}` }, { signal: ctx.signal })
+  })
   return dmlResult(ctx, 'INSERT', res?.rows ?? 0)
 }
 
@@ -115,14 +126,17 @@ async function deleteExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   const where = r.acceptKw('WHERE') ? r.rest() : undefined
   r.expectEnd()
   if (where !== undefined && where.trim() === '') throw r.error('expected a condition after WHERE')
+  await targetCheck(ctx, target, 'DELETE', 'delete from table')
   await targetColumns(ctx, target)
+  // A caller with a row filter deletes only the rows they can see (Trino applies the filter to the target).
+  const filtered = (await targetGovernance(ctx, target)).filter !== undefined
   try {
-    if (where === undefined) {
+    if (where === undefined && !filtered) {
       // Without WHERE every row goes: whole data files are removed, nothing is rewritten.
       const res = await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: `SELECT _file, _pos FROM ${t}` }), { signal: ctx.signal })
       return dmlResult(ctx, 'DELETE', res?.rows ?? 0)
     }
-    const bound = await ctx.bindQuery(`SELECT _file, _pos FROM ${target.sqlName} WHERE ${where}`, { rowIdsFor: target.ref })
+    const bound = await ctx.bindQuery(`SELECT _file, _pos FROM ${target.sqlName}${where !== undefined ? ` WHERE ${where}` : ''}`, { rowIdsFor: target.ref })
     const res = await withStage(ctx, bound.sql, async stage =>
       stage.rows === 0 ? undefined : await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({ deletes: deletesGuarded(stage.name, t) }), { signal: ctx.signal }))
     return dmlResult(ctx, 'DELETE', res?.rows ?? 0)
@@ -153,6 +167,8 @@ async function updateExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   const sets = assignmentsRead(r, [['WHERE']])
   const where = r.acceptKw('WHERE') ? r.rest() : undefined
   r.expectEnd()
+  await targetCheck(ctx, target, 'UPDATE', `update columns [${[...sets.keys()].join(', ')}] in table`)
+  maskedWriteRefuse(await targetGovernance(ctx, target), 'Updating a table with column masks is not supported', target)
   const fields = await targetColumns(ctx, target)
   const byId = new Map<number, string>()
   for (const [name, expr] of sets) {
@@ -164,14 +180,23 @@ async function updateExecute(r: SqlReader, ctx: StatementContext): Promise<Query
   const bound = await ctx.bindQuery(`SELECT _file, _pos, ${projections.join(', ')} FROM ${target.sqlName}${where !== undefined ? ` WHERE ${where}` : ''}`, { rowIdsFor: target.ref })
   // New values are computed (and cast to the column types) once, on the statement's connection.
   const staged = `SELECT __u._file, __u._pos, ${fields.map((f, i) => castTo(`__u.__v${i}`, f)).join(', ')} FROM (${bound.sql}) AS __u`
+  const guarded = await ctx.rowFilterGuard?.(target.ref, staged)
   try {
-    const res = await withStage(ctx, staged, async stage =>
-      stage.rows === 0 ? undefined : await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({
+    const res = await withStage(ctx, guarded ?? staged, async stage => {
+      if (guarded) await rowFilterViolations(target, 'update', await stageCount(stage, `NOT coalesce(${ROW_OK}, false)`))
+      return stage.rows === 0 ? undefined : await tableRowChanges(ctx.iceberg.tables, target.ident, t => ({
         deletes: deletesGuarded(stage.name, t),
         inserts: `SELECT ${fields.map(f => quoteIdent(f.name)).join(', ')} FROM ${stage.name}`,
-      }), { signal: ctx.signal, countInserts: false }))
+      }), { signal: ctx.signal, countInserts: false })
+    })
     return dmlResult(ctx, 'UPDATE', res?.rows ?? 0)
   } catch (e) {
     return rowChangeErrors(e, target)
   }
+}
+
+/** Staged rows matching `condition` (SQL over the stage's columns). */
+export async function stageCount(stage: { readonly name: string; query(sql: string): Promise<Record<string, unknown>[]> }, condition: string): Promise<number> {
+  const [row] = await stage.query(`SELECT count(*) AS n FROM ${stage.name} WHERE ${condition}`)
+  return Number(row?.n ?? 0)
 }

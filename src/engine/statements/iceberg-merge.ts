@@ -10,8 +10,8 @@ import { AkkoError } from '../../core/index.js'
 import { tableRowChanges, type StructField } from '../../storage/index.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext } from './statement.js'
-import { dmlResult, icebergTarget } from './iceberg-common.js'
-import { assignmentsRead, castTo, deletesGuarded, rowChangeErrors, targetColumns } from './iceberg-dml.js'
+import { dmlResult, icebergTarget, maskedWriteRefuse, ROW_OK, rowFilterViolations, targetCheck, targetGovernance } from './iceberg-common.js'
+import { assignmentsRead, castTo, deletesGuarded, rowChangeErrors, stageCount, targetColumns } from './iceberg-dml.js'
 import { columnFind } from './iceberg-properties.js'
 import { quoteIdent, SqlReader } from './iceberg-sql-reader.js'
 import { withStage } from './iceberg-stage.js'
@@ -37,6 +37,12 @@ export async function mergeExecute(r: SqlReader, ctx: StatementContext): Promise
   while (r.acceptKw('WHEN')) clauses.push(clauseRead(r))
   r.expectEnd()
   if (clauses.length === 0) throw r.error('expected WHEN')
+  // Trino checks the privilege of each kind of clause the MERGE has.
+  if (clauses.some(c => c.kind === 'insert')) await targetCheck(ctx, target, 'INSERT', 'insert into table')
+  const updated = [...new Set(clauses.flatMap(c => (c.kind === 'update' ? [...c.sets.keys()] : [])))]
+  if (clauses.some(c => c.kind === 'update')) await targetCheck(ctx, target, 'UPDATE', `update columns [${updated.join(', ')}] in table`)
+  if (clauses.some(c => c.kind === 'delete')) await targetCheck(ctx, target, 'DELETE', 'delete from table')
+  maskedWriteRefuse(await targetGovernance(ctx, target), 'Cannot merge into a table with column masks', target)
 
   const fields = await targetColumns(ctx, target)
   const t = quoteIdent(alias)
@@ -68,8 +74,10 @@ export async function mergeExecute(r: SqlReader, ctx: StatementContext): Promise
     return castTo(writing.length ? `CASE __m.__clause ${cases} END` : 'NULL', f)
   })
   const staged = `SELECT __m.__file AS _file, __m.__pos AS _pos, __m.__clause, ${rows.join(', ')} FROM (${bound.sql}) AS __m WHERE __m.__clause > 0`
+  const guarded = writing.length ? await ctx.rowFilterGuard?.(target.ref, staged) : undefined
   try {
-    return await withStage(ctx, staged, async stage => {
+    return await withStage(ctx, guarded ?? staged, async stage => {
+      if (guarded) await rowFilterViolations(target, 'merge', await stageCount(stage, `__clause IN (${writing.join(', ')}) AND NOT coalesce(${ROW_OK}, false)`))
       const [dup] = await stage.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${stage.name} WHERE _file IS NOT NULL GROUP BY _file, _pos HAVING count(*) > 1)`)
       if (Number(dup?.n ?? 0) > 0) throw new AkkoError('MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'One MERGE target table row matched more than one source row', { table: target.display })
       if (stage.rows > 0) {

@@ -9,7 +9,7 @@ import { AkkoError } from '../../core/index.js'
 import { dataFilesRewrite, orphanFilesRemove, snapshotsExpire } from '../../storage/index.js'
 import type { QueryResult } from '../engine.js'
 import type { StatementContext } from './statement.js'
-import { ddlResult, type IcebergTarget } from './iceberg-common.js'
+import { ddlResult, targetCheck, type IcebergTarget } from './iceberg-common.js'
 import type { SqlReader } from './iceberg-sql-reader.js'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -17,6 +17,7 @@ const DAY_MS = 24 * 3600 * 1000
 /** Runs the procedure after `ALTER TABLE t EXECUTE`; updateType 'ALTER TABLE EXECUTE'. */
 export async function icebergProcedureExecute(r: SqlReader, ctx: StatementContext, target: IcebergTarget): Promise<QueryResult> {
   const name = r.ident('procedure name')
+  await targetCheck(ctx, target, 'OWNERSHIP', `execute table procedure ${name} on`)
   const args = procedureArgsRead(r)
   r.expectEnd()
   const tables = ctx.iceberg.tables

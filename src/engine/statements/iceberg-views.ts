@@ -20,6 +20,8 @@ export interface ViewDefinition {
   readonly columns: readonly ColumnInfo[]
   readonly comment?: string
   readonly owner?: string
+  /** Trino's SECURITY clause: DEFINER (the default) reads with the owner's rights, INVOKER with the caller's. */
+  readonly security: 'DEFINER' | 'INVOKER'
 }
 
 interface ViewVersion {
@@ -68,14 +70,18 @@ export async function viewDefinition(catalog: IcebergCatalog, ref: TableRef): Pr
     columns: (schema?.fields ?? []).map(f => ({ name: f.name, type: icebergToTrinoType(f.type), nullable: !f.required, comment: f.doc })),
     comment: m.properties.comment,
     owner: m.properties.owner,
+    security: m.properties[SECURITY_PROPERTY]?.toUpperCase() === 'INVOKER' ? 'INVOKER' : 'DEFINER',
   }
 }
+
+/** The view property holding the SECURITY mode (absent: DEFINER, Trino's default). */
+const SECURITY_PROPERTY = 'security'
 
 /** Creates (or with `replace`, atomically replaces) the view. TABLE_ALREADY_EXISTS when a table or view holds the name. */
 export async function viewCreate(
   catalog: IcebergCatalog,
   target: IcebergTarget,
-  def: { sql: string; columns: readonly ColumnMeta[]; replace: boolean; comment?: string; owner: string; defaultCatalog?: string; defaultSchema?: string },
+  def: { sql: string; columns: readonly ColumnMeta[]; replace: boolean; comment?: string; owner: string; security?: 'DEFINER' | 'INVOKER'; defaultCatalog?: string; defaultSchema?: string },
 ): Promise<void> {
   const { ident } = target
   if (await catalog.tableExists(ident)) throw new AkkoError('TABLE_ALREADY_EXISTS', `Table already exists: '${target.display}'`, { table: target.display })
@@ -90,6 +96,7 @@ export async function viewCreate(
   const base = `${catalog.store.root}/${ident.namespace.join('/')}/_views/${ident.name}`
   const properties: Record<string, string> = { owner: def.owner }
   if (def.comment !== undefined) properties.comment = def.comment
+  if (def.security !== undefined) properties[SECURITY_PROPERTY] = def.security
   const metadata: ViewMetadata = {
     'view-uuid': randomUUID(),
     'format-version': 1,

@@ -8,6 +8,7 @@ export {
   tagSourceStatic,
   policyTableDenied,
   policyColumnsDenied,
+  policyDenied,
   columnName,
   type AccessPolicy,
   type Awaitable,

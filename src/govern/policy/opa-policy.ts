@@ -230,6 +230,18 @@ export function opaPolicy(opts: OpaPolicyOptions): PolicyProvider & { readonly k
         async canImpersonate(user) {
           return user === identity.user || allow('ImpersonateUser', { user: { user } })
         },
+        async schemaOwner(c, s) {
+          // Trino's plugin has no ownership question: being allowed to drop the schema stands for owning it.
+          return allow('DropSchema', { schema: { catalogName: c, schemaName: s } })
+        },
+        async canViewQueryOwnedBy(owner) {
+          return owner === identity.user || (await filter('FilterViewQueryOwnedBy', [{ user: { user: owner } }])).length > 0
+        },
+        async metadataTableGranted() {
+          // OPA answers for names, not rules: whether a decision was written for `t$files` cannot be told apart
+          // from a wildcard, so metadata tables of filtered or masked tables stay closed under OPA.
+          return false
+        },
         async filterCatalogs(cats) {
           const idx = new Set(await filter('FilterCatalogs', cats.map(name => ({ catalog: { name } }))))
           return cats.filter((_, i) => idx.has(i))

@@ -45,6 +45,16 @@ export interface AccessPolicy {
   columns(catalog: string, schema: string, table: string, allColumns: readonly ColumnRef[]): Awaitable<ColumnAccess>
   rowFilter(catalog: string, schema: string, table: string): Awaitable<string | undefined>
   canImpersonate(user: string): Awaitable<boolean>
+  /** Whether the caller owns the schema: may create and drop it (Trino's `schemas` rules). */
+  schemaOwner(catalog: string, schema: string): Awaitable<boolean>
+  /** Whether the caller may see queries run by `owner` (`system.runtime.queries`); everyone sees their own. */
+  canViewQueryOwnedBy(owner: string): Awaitable<boolean>
+  /**
+   * Whether SELECT on the metadata table `table` (`t$snapshots`, `t$files`…) is granted by a rule written for it:
+   * one that does not also decide the base table `t`. Metadata tables expose row counts and partition values of
+   * every row, so the engine serves them to a caller whose reads of `t` are filtered or masked only on such a grant.
+   */
+  metadataTableGranted(catalog: string, schema: string, table: string): Awaitable<boolean>
   /** Batch forms for SHOW and information_schema: the subset the caller may see, in input order. */
   filterCatalogs(catalogs: readonly string[]): Awaitable<string[]>
   filterSchemas(catalog: string, schemas: readonly string[]): Awaitable<string[]>
@@ -93,6 +103,14 @@ const DENIED_VERB: Record<TablePrivilege, string> = {
 export function policyTableDenied(catalog: string, schema: string, table: string, privilege: TablePrivilege): AkkoError {
   const name = `${catalog}.${schema}.${table}`
   return new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot ${DENIED_VERB[privilege]} ${name}`, { table: name, privilege })
+}
+
+/**
+ * The PERMISSION_DENIED error for any other refused action, in Trino's message shape
+ * (`Access Denied: Cannot drop table c.s.t`); `details.privilege` names what was missing when one applies.
+ */
+export function policyDenied(action: string, object: string, details: Readonly<Record<string, unknown>> = {}): AkkoError {
+  return new AkkoError('PERMISSION_DENIED', `Access Denied: Cannot ${action} ${object}`, { object, ...details })
 }
 
 /** The PERMISSION_DENIED error for referencing denied columns, in Trino's message shape. */

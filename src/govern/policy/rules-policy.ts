@@ -77,9 +77,23 @@ export class RulesPolicy implements AccessPolicy {
     return { access: catalog === 'system' ? 'read-only' : 'none' }
   }
 
-  /** Whether the caller owns the schema (may create/drop it and its tables' privileges follow table rules). */
+  /** Whether the caller owns the schema (may create/drop it); never in a catalog the caller cannot write. */
   schemaOwner(catalog: string, schema: string): boolean {
+    if (this.catalogAccess(catalog) !== 'all') return false
     return this.schemaDecision(norm(catalog), norm(schema)).owner
+  }
+
+  canViewQueryOwnedBy(owner: string): boolean {
+    return this.canQuery('view', owner)
+  }
+
+  metadataTableGranted(catalog: string, schema: string, table: string): boolean {
+    const at = table.lastIndexOf('$')
+    if (at <= 0 || !this.tablePrivileges(catalog, schema, table).has('SELECT')) return false
+    if (!this.rules.tables) return true
+    const rule = this.tableRule(catalog, schema, table)
+    // Written for it: the deciding rule names tables, and not the base table (`.*\$.*`, `transactions\$files`).
+    return rule?.table !== undefined && !rule.table.test(norm(table.slice(0, at)))
   }
 
   private schemaDecision(catalog: string, schema: string): { owner: boolean; rule?: number } {
