@@ -83,6 +83,8 @@ export interface AkkoConfig {
   readonly query: QueryConfig
   readonly security: SecurityConfig
   readonly audit: AuditConfig
+  /** Folder of DAG files the orchestrator loads (default `${home}/dags`). */
+  readonly dagsDir: string
   /** Where the configuration came from, for `akko config`. */
   readonly sources: readonly string[]
 }
@@ -100,6 +102,7 @@ interface RawConfig {
   catalogs?: Record<string, { connector?: string; url?: string }>
   query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
   audit?: { sinkUrl?: string; sinkToken?: string; retentionDays?: number | string }
+  dagsDir?: string
   security?: {
     demo?: boolean | string; publicUrl?: string; oidcIssuer?: string; oidcAudience?: string; oidcRoleClaims?: string | string[]
     passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string; accessTokenTtl?: string | number
@@ -124,6 +127,7 @@ const ENV: ReadonlyArray<[string, (raw: RawConfig, v: string) => void]> = [
   ['AKKO_QUERY_MAX_MEMORY', (r, v) => ((r.query ??= {}).maxMemory = v)],
   ['AKKO_QUERY_MAX_RESULT_ROWS', (r, v) => ((r.query ??= {}).maxResultRows = v)],
   ['AKKO_QUERY_MAX_CONCURRENT', (r, v) => ((r.query ??= {}).maxConcurrent = v)],
+  ['AKKO_DAGS_DIR', (r, v) => (r.dagsDir = v)],
   ['AKKO_AUDIT_SINK_URL', (r, v) => ((r.audit ??= {}).sinkUrl = v)],
   ['AKKO_AUDIT_SINK_TOKEN', (r, v) => ((r.audit ??= {}).sinkToken = v)],
   ['AKKO_AUDIT_RETENTION_DAYS', (r, v) => ((r.audit ??= {}).retentionDays = v)],
@@ -218,6 +222,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
     query,
     security,
     audit,
+    dagsDir: r.dagsDir ? resolve(home, r.dagsDir) : join(home, 'dags'),
     sources: Object.freeze(sources),
   })
 }
@@ -328,6 +333,7 @@ export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
     query: cfg.query,
     audit: { sinkUrl: cfg.audit.sinkUrl ? redactUrl(cfg.audit.sinkUrl) : undefined, sinkToken: cfg.audit.sinkToken ? '***' : undefined, retentionDays: cfg.audit.retentionDays },
     security: { ...cfg.security, opaUrl: cfg.security.opaUrl ? redactUrl(cfg.security.opaUrl) : undefined },
+    dagsDir: cfg.dagsDir,
     sources: cfg.sources,
   }
 }
