@@ -25,7 +25,7 @@ import {
   type ImpersonationCheck,
 } from './serve/index.js'
 import {
-  auditNone,
+  auditTrailOpen,
   demoRulesPath,
   identityAdminEnsure,
   identityDemoSeed,
@@ -35,8 +35,7 @@ import {
   tokenVerifier,
   userFind,
   type AccessPolicy,
-  type AuditReader,
-  type AuditRecorder,
+  type AuditTrail,
   type IdentityService,
   type PolicyProvider,
   type TokenVerifier,
@@ -73,8 +72,8 @@ export interface Platform {
   readonly engine?: AkkoQueryEngine
   /** The access rules (rules file, the built-in role rules, or OPA), applied by the engine and the REST catalog. */
   readonly policy: PolicyProvider
-  /** The audit trail. */
-  readonly audit: AuditRecorder & AuditReader
+  /** The audit trail (append-only, in the metastore; shipped to AKKO_AUDIT_SINK_URL when set). */
+  readonly audit: AuditTrail
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -99,20 +98,31 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const duckClosable = { close: async () => duck.close() }
   const tables: TableContext = { catalog, store, duck, log }
-  const audit: AuditRecorder & AuditReader = { ...auditNone, events: async () => [] }
+  let audit: AuditTrail
   let policy: PolicyProvider
   let engine: AkkoQueryEngine
   try {
-    policy = policyProviderCreate(cfg, log)
+    audit = await auditTrailOpen({
+      metastore, log,
+      ...(cfg.audit.sinkUrl ? { sink: { url: cfg.audit.sinkUrl, ...(cfg.audit.sinkToken ? { token: cfg.audit.sinkToken } : {}) } } : {}),
+      ...(cfg.audit.retentionDays ? { retentionDays: cfg.audit.retentionDays } : {}),
+    })
   } catch (e) {
     await closeInOrder([duckClosable, store, metastore])
+    throw e
+  }
+  const auditClosable = { close: () => audit.close() }
+  try {
+    policy = policyProviderCreate(cfg, log)
+  } catch (e) {
+    await closeInOrder([auditClosable, duckClosable, store, metastore])
     throw e
   }
   const policyClosable = { close: async () => policy.close() }
   try {
     engine = await platformEngineCreate(cfg, log, catalog, tables)
   } catch (e) {
-    await closeInOrder([policyClosable, duckClosable, store, metastore])
+    await closeInOrder([policyClosable, auditClosable, duckClosable, store, metastore])
     throw e
   }
   let closed: Promise<void> | undefined
@@ -127,7 +137,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     engine,
     policy,
     audit,
-    close: () => (closed ??= closeInOrder([engine, policyClosable, { close: () => audit.flush() }, duckClosable, store, metastore])),
+    close: () => (closed ??= closeInOrder([engine, policyClosable, auditClosable, duckClosable, store, metastore])),
   }
 }
 
