@@ -56,7 +56,7 @@ export interface CdcPipelineOptions {
   /** … or as soon as it holds this many changes (default 50,000). */
   readonly maxBatchChanges?: number
   readonly unsupportedTypes?: PgUnsupportedTypes
-  /** Called after each micro-batch is committed (for lag measurements). */
+  /** Called after each micro-batch is committed to Iceberg, before the server is told (lag measurements). */
   readonly onApplied?: (e: CdcAppliedEvent) => void
 }
 
@@ -90,6 +90,8 @@ export interface CdcStatus {
   readonly pendingTransactions: number
   readonly rowsApplied: number
   readonly transactionsApplied: number
+  /** Transactions received again after a restart and skipped, their changes being in the tables already. */
+  readonly transactionsSkipped: number
   readonly commits: number
   readonly snapshotRows: number
 }
@@ -195,6 +197,7 @@ class Pipeline implements CdcPipeline {
   #lastApplied?: { lsn: bigint; timeMs: number; atMs: number }
   #rowsApplied = 0
   #txApplied = 0
+  #txSkipped = 0
   #commits = 0
   #snapshotRows = 0
 
@@ -223,7 +226,7 @@ class Pipeline implements CdcPipeline {
       lastAppliedLsn: this.#lastApplied && lsnFormat(this.#lastApplied.lsn), lastAppliedCommitTime: iso(this.#lastApplied?.timeMs),
       lastAppliedAt: iso(this.#lastApplied?.atMs), confirmedLsn: this.#confirmed ? lsnFormat(this.#confirmed) : undefined,
       lagMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
-      pendingTransactions: this.#batchTxs.length, rowsApplied: this.#rowsApplied, transactionsApplied: this.#txApplied,
+      pendingTransactions: this.#batchTxs.length, rowsApplied: this.#rowsApplied, transactionsApplied: this.#txApplied, transactionsSkipped: this.#txSkipped,
       commits: this.#commits, snapshotRows: this.#snapshotRows,
     }
   }
@@ -411,6 +414,7 @@ class Pipeline implements CdcPipeline {
       case 'begin':
         this.#tx = { finalLsn: m.finalLsn, commitTimeMs: pgTimeToMs(m.commitTime) }
         this.#txOps = []
+        if ([...this.#stored.values()].every(lsn => m.finalLsn < lsn)) this.#txSkipped++
         return
       case 'commit': {
         const tx = this.#tx
@@ -516,14 +520,15 @@ class Pipeline implements CdcPipeline {
       }
     }
     const at = Date.now()
-    this.#confirmed = end > this.#confirmed ? end : this.#confirmed
-    this.#conn?.status(this.#received, this.#confirmed)
     this.#lastApplied = { lsn: end, timeMs: last, atMs: at }
     this.#rowsApplied += rows
     this.#txApplied += txs.length
     this.#batchTxs = []
     this.#batchEnd = undefined
     this.#opts.onApplied?.({ lsn: lsnFormat(end), commitTimesMs: txs, appliedAtMs: at, rows })
+    // Only now may the server forget these changes.
+    this.#confirmed = end > this.#confirmed ? end : this.#confirmed
+    this.#conn?.status(this.#received, this.#confirmed)
   }
 
   async #close(): Promise<void> {
