@@ -32,3 +32,4 @@ export { auditReader, auditEventsRead, AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT } fr
 export { auditExport, auditEventLine, type AuditOutput } from './audit/audit-export.js'
 export { auditRedact, auditScrubText } from './audit/redact.js'
 export { AUDIT_MIGRATIONS } from './audit/migrations.js'
+export { expressionLexicalIssue, type RulesPolicyProvider } from './policy/index.js'

@@ -25,6 +25,7 @@ function rules() {
     ...demo,
     catalogs: [{ user: 'frank', catalog: 'iceberg|system', allow: 'all' }, { user: 'grace', catalog: 'iceberg|system', allow: 'read-only' }, ...demo.catalogs],
     schemas: [{ user: 'frank', schema: 'sandbox', owner: true }, ...demo.schemas],
+    queries: [{ role: 'akko-admin', allow: ['execute', 'kill', 'view'] }, { allow: ['execute'] }],
     tables: [
       { user: 'frank', catalog: 'iceberg', schema: 'sandbox', privileges: ALL },
       { user: 'frank', catalog: 'iceberg', schema: 'banking', table: 'transactions', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], filter: "region = 'EU'", columns: [PAN_MASK, { name: 'email', mask: 'md5(email)' }] },
@@ -149,6 +150,13 @@ describe('bypass attempts return only filtered and masked values, or are refused
     assert.deepEqual(await rows('carol', 'EXECUTE q USING 1', { preparedStatements: prepared }), [[M]])
     assert.deepEqual(await rows('carol', 'EXECUTE q USING 3', { preparedStatements: prepared }), [])
     await rejects('dave', 'EXECUTE q USING 1', denied(/Cannot select from table iceberg\.banking\.transactions/), { preparedStatements: prepared })
+  })
+
+  test('system.runtime.queries lists only the queries the caller may view (their own, unless the rules say more)', async () => {
+    await rows('frank', 'SELECT 1')
+    assert.deepEqual(await rows('carol', 'SELECT DISTINCT "user" FROM system.runtime.queries'), [['carol']])
+    const users = (await rows('alice', 'SELECT DISTINCT "user" FROM system.runtime.queries ORDER BY 1')).map(r => r[0])
+    assert.ok(users.includes('frank') && users.includes('carol'), users.join(','))
   })
 
   test('metadata tables stay open to those who read the table unfiltered, and to rules written for them', async () => {

@@ -6,6 +6,7 @@
  */
 import { AkkoError } from '../../core/index.js'
 import {
+  expressionLexicalIssue,
   policyColumnsDenied,
   policyDenied,
   policyTableDenied,
@@ -138,6 +139,11 @@ export class QueryAccess implements ScanAccess {
         p.columns(ref.catalog, ref.schema, ref.table, columns.map(c => ({ name: c.name, type: c.type }))),
         p.rowFilter(ref.catalog, ref.schema, ref.table),
       ])
+      // Each expression must stay one expression inside the wrapper (a rules file is checked when loaded; OPA's are not).
+      for (const [what, expr] of [['row filter', filter], ...[...access.masks].map(([c, e]) => [`mask of column ${c}`, e])] as const) {
+        const issue = expr === undefined ? undefined : expressionLexicalIssue(expr)
+        if (issue) throw new AkkoError('INVALID_CONFIG', `The ${what} on ${tableName(ref)} is not a valid SQL expression: ${issue}. Fix the access rules.`, { table: tableName(ref) })
+      }
       const masks = new Map([...access.masks].map(([name, expr]) => [name.toLowerCase(), expr]))
       const denied = new Set(access.denied.map(n => n.toLowerCase()))
       if (filter === undefined && masks.size === 0 && denied.size === 0) return UNGOVERNED

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { rulesParse, rulesPolicyProvider, type AccessPolicy, type PolicyProvider } from '../../govern/index.js'
+import { governedText, trinoToDuckType } from './governed-relation.js'
+import { QueryAccess } from './query-access.js'
+
+const ref = { catalog: 'iceberg', schema: 'banking', table: 'transactions' }
+const cols = [{ name: 'id', type: 'bigint', nullable: true }, { name: 'Card_PAN', type: 'varchar', nullable: true }, { name: 'secret', type: 'decimal(12,2)', nullable: true }]
+
+describe('the governance wrapper', () => {
+  test('Trino types map to DuckDB types for mask casts, nested ones included; unknown ones are left uncast', () => {
+    assert.equal(trinoToDuckType('decimal(12,2)'), 'DECIMAL(12,2)')
+    assert.equal(trinoToDuckType('timestamp(6) with time zone'), 'TIMESTAMPTZ')
+    assert.equal(trinoToDuckType('timestamp(9)'), 'TIMESTAMP_NS')
+    assert.equal(trinoToDuckType('varchar(20)'), 'VARCHAR')
+    assert.equal(trinoToDuckType('array(map(varchar, row(a bigint, "b c" double)))'), 'MAP(VARCHAR, STRUCT(a BIGINT, "b c" DOUBLE))[]')
+    assert.equal(trinoToDuckType('geometry'), undefined)
+  })
+
+  test('masked columns are cast to their type, denied ones left out, every column nulled outside the row filter', () => {
+    const text = governedText(cols, { filter: "region = 'EU'", masks: new Map([['card_pan', "'x'"]]), denied: new Set(['secret']), governed: true }, false)
+    assert.equal(text, `SELECT CASE WHEN __akko_ok THEN "id" END AS "id", CASE WHEN __akko_ok THEN CAST(('x') AS VARCHAR) END AS "Card_PAN" `
+      + `FROM (SELECT *, (region = 'EU') AS __akko_ok FROM __akko_source) AS __akko_governed WHERE __akko_ok`)
+    assert.equal(governedText(cols, { masks: new Map(), denied: new Set(['id']), governed: true }, true), 'SELECT "Card_PAN" AS "Card_PAN", "secret" AS "secret", "_file", "_pos" FROM __akko_source')
+  })
+})
+
+describe('QueryAccess', () => {
+  test('answers are asked once per statement and table', async () => {
+    let asked = 0
+    const inner = rulesPolicyProvider(rulesParse({ tables: [{ privileges: ['SELECT'], filter: 'id > 0' }] }))
+    const provider: PolicyProvider = {
+      kind: 'rules',
+      close: () => {},
+      policyFor: id => {
+        const p = inner.policyFor(id)
+        return new Proxy(p, { get: (t, k) => (k === 'rowFilter' ? (...a: [string, string, string]) => (asked++, t.rowFilter(...a)) : Reflect.get(t, k, t)) }) as AccessPolicy
+      },
+    }
+    const access = new QueryAccess(provider, { user: 'u', groups: [], roles: [] })
+    const [a, b] = await Promise.all([access.governance(ref, cols), access.governance({ ...ref, table: 'TRANSACTIONS' }, cols)])
+    assert.equal(a.filter, 'id > 0')
+    assert.equal(a, b)
+    assert.equal(asked, 1)
+  })
+
+  test('an expression that would not stay one expression (from OPA, unchecked) is refused', async () => {
+    const inner = rulesPolicyProvider(rulesParse({}))
+    const provider: PolicyProvider = {
+      kind: 'opa',
+      close: () => {},
+      policyFor: id => Object.assign(Object.create(inner.policyFor(id)) as AccessPolicy, { rowFilter: () => "true) AS __akko_ok FROM t --" }),
+    }
+    await assert.rejects(new QueryAccess(provider, { user: 'u', groups: [], roles: [] }).governance(ref, cols), { code: 'INVALID_CONFIG', message: /row filter on iceberg\.banking\.transactions is not a valid SQL expression/ })
+  })
+
+  test('without a policy nothing is checked, filtered or hidden', async () => {
+    const access = new QueryAccess(undefined, { user: 'u', groups: [], roles: [] })
+    assert.equal(access.enabled, false)
+    await access.checkSelect(ref)
+    assert.equal((await access.governance(ref, cols)).governed, false)
+    assert.deepEqual(await access.filterCatalogs(['a', 'b']), ['a', 'b'])
+  })
+})
