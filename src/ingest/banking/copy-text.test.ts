@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyCents, copyChunks, copyNullable, copyText } from './copy-text.js'
+import { copyCents, copyChunks, copyInstant, copyNullable, copyText } from './copy-text.js'
 
 test('COPY text escapes backslash, tab, newline and carriage return, and writes NULL as \\N', () => {
   assert.equal(copyText('plain café'), 'plain café')
@@ -23,5 +23,11 @@ test('chunks hold every line once, in order, as UTF-8, whatever the chunk size',
     assert.equal(chunks.reduce((n, c) => n + c.rows, 0), 1000)
     const text = Buffer.concat(chunks.map(c => c.bytes)).toString('utf8')
     assert.equal(text, rows.map(r => `${r}\n`).join(''))
+  }
+})
+
+test('instants print as toISOString does, across days, years and before 1970', () => {
+  for (const ms of [0, 1, 999, 86_399_999, 86_400_000, 1_746_460_125_405, 1_746_460_125_405, 951_782_400_000, -1, -86_400_001, 253_402_300_799_999]) {
+    assert.equal(copyInstant(ms), new Date(ms).toISOString(), String(ms))
   }
 })

@@ -23,8 +23,28 @@ export function copyCents(cents: number): string {
   return `${sign}${Math.floor(a / 100)}.${frac < 10 ? '0' : ''}${frac}`
 }
 
-/** An instant (epoch milliseconds) as ISO 8601 in UTC, which timestamptz input accepts. */
-export const copyInstant = (ms: number): string => new Date(ms).toISOString()
+let dayKey = Number.NaN
+let dayPrefix = ''
+
+/**
+ * An instant (epoch milliseconds) as ISO 8601 in UTC (`2025-05-05T15:48:45.405Z`), which timestamptz input
+ * accepts. Consecutive rows mostly share a day, so the date part is formatted once per day, the time by hand.
+ */
+export function copyInstant(ms: number): string {
+  const day = Math.floor(ms / 86_400_000)
+  if (day !== dayKey) {
+    dayKey = day
+    dayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11)
+  }
+  let rest = ms - day * 86_400_000
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const sec = Math.floor(rest / 1000)
+  const milli = rest - sec * 1000
+  return `${dayPrefix}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
+}
 
 /** COPY text bytes and the number of rows (lines) they hold. */
 export interface CopyChunk {
