@@ -29,7 +29,7 @@ const requireCache = createRequire(import.meta.url).cache
 
 /** Loads DAG files from folders, remembering each file's modification time to import only what changed. */
 export class DagLoader {
-  readonly #cache = new Map<string, { mtimeMs: number; dags: DagDefinition[]; error?: string }>()
+  readonly #cache = new Map<string, { mtimeMs: number; dags: DagDefinition[]; errors: string[] }>()
 
   constructor(private readonly dirs: readonly string[]) {}
 
@@ -44,12 +44,12 @@ export class DagLoader {
       let entry = this.#cache.get(f.path)
       if (!entry || entry.mtimeMs !== f.mtimeMs) {
         entry = await dagFileImport(f.path, f.mtimeMs).then(
-          d => ({ mtimeMs: f.mtimeMs, dags: d }),
-          (e: unknown) => ({ mtimeMs: f.mtimeMs, dags: [], error: e instanceof Error ? e.message : String(e) }),
+          r => ({ mtimeMs: f.mtimeMs, ...r }),
+          (e: unknown) => ({ mtimeMs: f.mtimeMs, dags: [], errors: [e instanceof Error ? e.message : String(e)] }),
         )
         this.#cache.set(f.path, entry)
       }
-      if (entry.error) errors.push({ file: f.path, message: entry.error })
+      for (const message of entry.errors) errors.push({ file: f.path, message })
       for (const dag of entry.dags) {
         const other = seen.get(dag.id)
         if (other) {
@@ -83,26 +83,33 @@ async function dagFilesList(dir: string): Promise<Array<{ path: string; mtimeMs:
   return out
 }
 
-/** Imports one file and returns the DAGs it exports. */
-export async function dagFileImport(path: string, version = 0): Promise<DagDefinition[]> {
+/**
+ * Imports one file and returns the DAGs it exports, with a message per export that is not a valid DAG (the
+ * valid ones still load). Throws when the file cannot be imported or exports no DAG at all.
+ */
+export async function dagFileImport(path: string, version = 0): Promise<{ dags: DagDefinition[]; errors: string[] }> {
   // The query string makes a changed file a new ES module (cached by URL). A `.js` or `.ts` file outside an ESM
   // package loads as CommonJS, cached by path: drop that entry so the changed file is read again.
   const url = `${pathToFileURL(path).href}?v=${version}`
   delete requireCache[path]
   const mod = /\.m?ts$/.test(path) ? await typescriptImport(url, path) : ((await import(url)) as Record<string, unknown>)
-  const found: DagDefinition[] = []
+  const found = new Map<string, DagDefinition>()
+  const errors: string[] = []
+  let candidates = 0
   for (const [name, value] of Object.entries(mod)) {
     for (const candidate of Array.isArray(value) ? value : [value]) {
       if (!looksLikeDag(candidate)) continue
+      candidates++
       try {
-        found.push(defineDag(candidate as DagDefinition))
+        const dag = defineDag(candidate as DagDefinition)
+        found.set(dag.id, dag)
       } catch (e) {
-        throw new AkkoError('INVALID_ARGUMENT', `export ${name}: ${(e as Error).message}`, { file: path })
+        errors.push(`export ${name}: ${(e as Error).message}`)
       }
     }
   }
-  if (!found.length) throw new AkkoError('INVALID_ARGUMENT', 'exports no DAG: export an object { id, tasks: [...] } (or an array of them), as default or by name', { file: path })
-  return [...new Map(found.map(d => [d.id, d])).values()]
+  if (!candidates) throw new AkkoError('INVALID_ARGUMENT', 'exports no DAG: export an object { id, tasks: [...] } (or an array of them), as default or by name', { file: path })
+  return { dags: [...found.values()], errors }
 }
 
 function looksLikeDag(v: unknown): boolean {

@@ -147,7 +147,7 @@ export class Orchestrator {
       }
     }
     const known = new Set(this.#loadErrors.map(e => `${e.file}\n${e.message}`))
-    for (const e of errors) if (!known.has(`${e.file}\n${e.message}`)) this.#log.emit({ code: 'I100', level: 'warn', msg: 'DAG file not loaded', file: e.file, error: e.message })
+    for (const e of errors) if (!known.has(`${e.file}\n${e.message}`)) this.#log.emit({ code: 'I100', level: 'warn', msg: 'DAG file problem', file: e.file, error: e.message })
     this.#dags = next
     this.#loadErrors = Object.freeze(errors)
     const now = this.#now()
