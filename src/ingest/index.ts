@@ -4,3 +4,5 @@
  * @module
  */
 export * from './dags/index.js'
+export * from './banking/index.js'
+export * from './loaders/index.js'
