@@ -42,7 +42,7 @@ export const replication: Scenario = {
     process.stdout.write(`  loading ${rowsLabel(rows)} rows into PostgreSQL…\n`)
     await admin.query(`CREATE TABLE tx (id bigint PRIMARY KEY, customer_id int NOT NULL, amount numeric(12,2) NOT NULL, currency char(3) NOT NULL,
       region text NOT NULL, merchant text, created_at timestamptz NOT NULL, is_fraud boolean NOT NULL)`)
-    await admin.query(`INSERT INTO tx SELECT i, (i * 7919) % 100000, ((i * 104729) % 1000000) / 100.0, 'EUR',
+    await admin.query(`INSERT INTO tx SELECT i, (i::bigint * 7919) % 100000, ((i::bigint * 104729) % 1000000) / 100.0, 'EUR',
       (ARRAY['EU','US','APAC','LATAM'])[1 + i % 4], 'merchant ' || (i % 5000), timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', i % 97 = 0
       FROM generate_series(1, ${rows}) i`)
     await admin.query('VACUUM ANALYZE tx')
@@ -99,6 +99,11 @@ async function batchCase(t: TestTables, url: string, rows: number, repeat: { war
   }
 }
 
+const lsnValue = (l: string): bigint => {
+  const [a, b] = l.split('/')
+  return (BigInt(`0x${a}`) << 32n) | BigInt(`0x${b}`)
+}
+
 function cdcLagCase(t: TestTables, url: string, seconds: number): BenchCase {
   const target: TableIdent = { namespace: ['bench'], name: 'events' }
   const rate = 1000
@@ -147,8 +152,19 @@ function cdcLagCase(t: TestTables, url: string, seconds: number): BenchCase {
         await c.end()
       }))
       const achieved = total / ((Date.now() - start) / 1000)
-      const deadline = Date.now() + 60_000
-      while (p.status().transactionsApplied < total && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
+      // Caught up: the server has confirmed every WAL position written so far (transactions that changed no row
+      // are not sent at all, so counting transactions would not do).
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      const end = String((await admin.query('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l)
+      await admin.end()
+      const deadline = Date.now() + 120_000
+      while (Date.now() < deadline) {
+        const st = p.status()
+        if (st.state === 'failed') throw new AkkoError('INTERNAL', `CDC pipeline failed: ${st.error}`)
+        if (st.confirmedLsn && lsnValue(st.confirmedLsn) >= lsnValue(end) && st.pendingTransactions === 0) break
+        await new Promise(r => setTimeout(r, 50))
+      }
       const s = p.status()
       await p.stop()
       await cdcDrop({ source: { url }, name: 'bench' })

@@ -9,7 +9,7 @@ import { AkkoError } from '../../core/index.js'
 import { icebergToDuckType, type IcebergType } from '../../storage/index.js'
 
 /** How a column's text is turned into its DuckDB value. */
-export type PgValueKind = 'plain' | 'bytea' | 'array' | 'bpchar'
+export type PgValueKind = 'plain' | 'bytea' | 'array' | 'bpchar' | 'temporal'
 
 /** What to do with a column whose type has no Iceberg mapping: fail (default) or carry its text as `string`. */
 export type PgUnsupportedTypes = 'error' | 'string'
@@ -58,6 +58,8 @@ const SCALARS: Readonly<Record<string, string>> = {
   bytea: 'binary',
 }
 
+const TEMPORAL = new Set(['date', 'timestamp', 'timestamptz'])
+
 /** NUMERIC without a declared precision: up to 29 integer digits and 9 fractional digits (rounded beyond). */
 export const PG_NUMERIC_DEFAULT = 'decimal(38,9)'
 
@@ -97,7 +99,8 @@ export function pgColumnType(table: string, column: string, t: PgTypeInfo, unsup
   }
   const s = scalarMap(t)
   if (typeof s !== 'string') return fail(s.why)
-  return { iceberg: s, kind: t.typname === 'bytea' ? 'bytea' : t.typname === 'bpchar' ? 'bpchar' : 'plain' }
+  const kind = t.typname === 'bytea' ? 'bytea' : t.typname === 'bpchar' ? 'bpchar' : TEMPORAL.has(t.typname) ? 'temporal' : 'plain'
+  return { iceberg: s, kind }
 }
 
 /**
@@ -110,6 +113,8 @@ export function pgValueSql(col: { readonly type: PgColumnType; readonly iceberg?
   switch (col.type.kind) {
     case 'bytea': return `from_hex(substr(${expr}, 3))`
     case 'bpchar': return `rtrim(${expr}, ' ')`
+    // DuckDB would read '0044-03-15 BC' as year 44 AD and keep infinities that no other engine reads back.
+    case 'temporal': return `CASE WHEN ${expr} LIKE '%BC' OR ${expr} IN ('infinity', '-infinity') THEN error('PostgreSQL value ' || ${expr} || ' (a BC or infinite date/timestamp) has no Iceberg representation') ELSE CAST(${expr} AS ${target}) END`
     case 'array': return `CAST(CAST(CAST(${expr} AS JSON) AS VARCHAR${'[]'.repeat(col.type.dims ?? 1)}) AS ${target})`
     default: return `CAST(${expr} AS ${target})`
   }

@@ -134,6 +134,15 @@ describe('replicateBatch from the embedded PostgreSQL (PGlite)', () => {
     assert.equal(row!.addr, '10.0.0.1')
   })
 
+  test('BC and infinite dates fail the copy instead of changing', async () => {
+    await exec(`CREATE TABLE old_dates (id int PRIMARY KEY, d date); INSERT INTO old_dates VALUES (1, '0044-03-15 BC')`)
+    const target = { namespace: ['rep'], name: 'old_dates' }
+    await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_dates', target, mode: 'full' }), /0044-03-15 BC \(a BC or infinite date\/timestamp\) has no Iceberg representation/)
+    await exec(`UPDATE old_dates SET d = 'infinity'`)
+    await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_dates', target, mode: 'full' }), /infinity/)
+    assert.equal((await tableLoad(t, target)).metadata.snapshots.length, 0, 'nothing was committed')
+  })
+
   test('incremental needs a key and a watermark column', async () => {
     await exec(`CREATE TABLE nokey (a int, b text)`)
     const target = { namespace: ['rep'], name: 'nokey' }

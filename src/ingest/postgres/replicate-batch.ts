@@ -57,7 +57,10 @@ export interface ReplicateBatchOptions {
 
 /** What a run did. */
 export interface ReplicateBatchResult {
-  /** False when nothing changed (an incremental run that found no new or changed row commits nothing). */
+  /**
+   * False when nothing changed: an incremental run that found no new or changed row and no new watermark commits
+   * nothing. (Rows all equal to the table's with a new watermark commit a snapshot without data changes.)
+   */
   readonly committed: boolean
   readonly snapshotId?: bigint
   /** How the rows were applied: `overwrite` (full), `append` (incremental into an empty table), `merge`. */
@@ -138,16 +141,23 @@ export async function replicateBatch(opts: ReplicateBatchOptions): Promise<Repli
   const head = mainLineage(state.metadata).next().value
   const empty = !head || head.summary['total-records'] === '0'
   const strategy = opts.mode === 'full' ? 'overwrite' : empty ? 'append' : 'merge'
-  const res = await copyApply({
+  const summaryOf = (watermark: string | undefined) => {
+    const summary: Record<string, string> = { [REPLICATION_SUMMARY.source]: src.display, [REPLICATION_SUMMARY.mode]: opts.mode }
+    if (wm) summary[REPLICATION_SUMMARY.watermarkColumn] = wm.name
+    if (wm && (watermark ?? previousWatermark) !== undefined) summary[REPLICATION_SUMMARY.watermark] = (watermark ?? previousWatermark)!
+    return summary
+  }
+  let res = await copyApply({
     ctx, source: opts.source, src, state, strategy, key, chunkBytes: opts.chunkBytes, signal: opts.signal,
     ...(wm ? { watermark: { column: wm, from: previousWatermark } } : {}),
-    summary: watermark => {
-      const summary: Record<string, string> = { [REPLICATION_SUMMARY.source]: src.display, [REPLICATION_SUMMARY.mode]: opts.mode }
-      if (wm) summary[REPLICATION_SUMMARY.watermarkColumn] = wm.name
-      if (wm && (watermark ?? previousWatermark) !== undefined) summary[REPLICATION_SUMMARY.watermark] = (watermark ?? previousWatermark)!
-      return summary
-    },
+    summary: summaryOf,
   })
+  if (!res.committed && res.watermark !== undefined && res.watermark !== previousWatermark) {
+    // Every row read was already in the table, but the watermark moved (e.g. the first incremental run after a
+    // full copy): record it in a snapshot without data changes, so the next run starts from it.
+    const c = await snapshotCommit(ctx, opts.target, { operation: 'append', added: [], summary: summaryOf(res.watermark) }, { signal: opts.signal })
+    res = { ...res, committed: true, snapshotId: c.snapshot['snapshot-id'] }
+  }
   return { ...res, strategy, previousWatermark, watermark: res.watermark ?? previousWatermark, durationMs: performance.now() - t0 }
 }
 
