@@ -12,6 +12,8 @@ import type { AuditEventInput } from '../../src/govern/index.js'
 import { orchestratorCreate, type DagRun, type Orchestrator } from '../../src/ingest/index.js'
 import { ADMIN_TOKEN_IDENTITY, dagsApi, DagsApiClient, genericErrorResponse, httpAppCreate, httpServerStart, type HttpMount, type Identity, type RunningServer } from '../../src/serve/index.js'
 import { PgliteMetastore, type Metastore } from '../../src/storage/index.js'
+import { commandRun, type CliIo } from '../../src/cli/command.js'
+import { AKKO } from '../../src/cli/commands/index.js'
 import { repoRoot, tmpHome } from '../support/paths.js'
 
 const HELLO_DAG = `
@@ -204,7 +206,23 @@ describe('akko dags', () => {
     assert.equal(usage.code, 2)
   })
 
-  test('in-process on AKKO_HOME: list, trigger --wait runs the DAG here, logs', async () => {
+  test('trigger --wait draws a progress bar on a terminal, then prints the tasks', async () => {
+    let stdout = ''
+    let stderr = ''
+    const io: CliIo = {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s), isTTY: true },
+      env: { HOME: process.env.HOME }, cwd: home, waitForShutdown: () => new Promise(() => undefined),
+    }
+    const code = await commandRun(AKKO, ['dags', 'trigger', 'hello', '--wait', '--server', server.url, '--token', 'admin-secret'], io, ['akko'])
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /\rhello run \d+ \[#+\] 2\/2 100%/)
+    assert.match(stderr, /run \d+ of hello succeeded\n$/)
+    assert.match(stdout, /^task_instance\s+task\s+state\s+attempts/)
+    assert.match(stdout, /\s+greet\s+success\s+1\/1\s/)
+  })
+
+  test('in-process on AKKO_HOME: trigger --wait runs the DAG here; list shows it and the file problems', async () => {
     const local = tmpHome('akko-dags-cli-')
     try {
       await dagsFolder(local)

@@ -82,6 +82,7 @@ const trigger: Command = {
       const run = await ops.trigger(positionals[0]!, { conf, logicalDate: text(values['logical-date']), triggeredBy: local ? cliUser(io) : undefined })
       if (!values.wait) {
         printRuns(io, [run], values.format)
+        if (local) io.stderr.write(`run ${run.id} is queued; it runs when the scheduler does (akko serve), or use --wait to run it here\n`)
         return EXIT_OK
       }
       return follow(io, ops, local, run, values.format)

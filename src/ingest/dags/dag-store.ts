@@ -133,8 +133,14 @@ export class DagStore {
     })
   }
 
+  /** Finishes a running run, unless one of its task instances is (again) unfinished, e.g. cleared meanwhile. */
   async runFinish(id: number, state: 'success' | 'failed', now: Date): Promise<boolean> {
-    const { rows } = await this.sql.query("UPDATE ingest_dag_runs SET state = $2, end_date = $3 WHERE id = $1 AND state = 'running' RETURNING id", [id, state, now])
+    const { rows } = await this.sql.query(
+      `UPDATE ingest_dag_runs SET state = $2, end_date = $3 WHERE id = $1 AND state = 'running'
+         AND NOT EXISTS (SELECT 1 FROM ingest_task_instances WHERE run_id = $1 AND state IN ('queued', 'running', 'up_for_retry'))
+       RETURNING id`,
+      [id, state, now],
+    )
     return rows.length > 0
   }
 

@@ -37,7 +37,7 @@ export interface OrchestratorOptions {
   readonly ownerId?: string
   /** How often the scheduler loop looks at the state (default 1 s); it also wakes when something changes here. */
   readonly pollMs?: number
-  /** How often leases are renewed and logs flushed (default 10 s). */
+  /** How often leases are renewed and logs flushed (default 10 s, or a third of `leaseMs` if less); at most half of `leaseMs`. */
   readonly heartbeatMs?: number
   /** How long a lease lasts without renewal (default 60 s): the delay before a dead process's tasks are recovered. */
   readonly leaseMs?: number
@@ -118,9 +118,12 @@ export class Orchestrator {
     this.#loader = o.dagsDirs?.length ? new DagLoader(o.dagsDirs) : undefined
     for (const d of o.dags ?? []) this.#codeDags.set(d.id, defineDag(d))
     this.#o = { pollMs: o.pollMs ?? 1000, leaseMs: o.leaseMs ?? 60_000, maxActiveTasks: o.maxActiveTasks ?? 16, dagsRefreshMs: o.dagsRefreshMs ?? 30_000 }
+    const heartbeatMs = o.heartbeatMs ?? Math.min(10_000, Math.floor(this.#o.leaseMs / 3))
+    // A lease must be renewed several times before it expires, or a live attempt would be recovered elsewhere.
+    if (!(heartbeatMs > 0 && heartbeatMs * 2 <= this.#o.leaseMs)) throw new AkkoError('INVALID_ARGUMENT', `heartbeatMs (${heartbeatMs}) must be positive and at most half of leaseMs (${this.#o.leaseMs})`)
     this.#executor = new AttemptExecutor({
       store: this.#store, owner: this.ownerId, services: Object.freeze({ ...o.services }), log: this.#log, now: this.#now,
-      leaseMs: this.#o.leaseMs, heartbeatMs: o.heartbeatMs ?? 10_000, onChange: () => this.#wake(),
+      leaseMs: this.#o.leaseMs, heartbeatMs, onChange: () => this.#wake(),
     })
   }
 
