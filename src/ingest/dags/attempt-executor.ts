@@ -138,7 +138,7 @@ export class AttemptExecutor {
   async #record(a: ActiveAttempt, ti: StoredTaskInstance, o: AttemptOutcome): Promise<void> {
     const now = this.o.now()
     let f: AttemptFinish
-    if (o.kind === 'success') f = { state: 'success', value: o.value ?? null, releaseLease: true }
+    if (o.kind === 'success') f = { state: 'success', value: o.value, releaseLease: true }
     else if (o.kind === 'skipped') {
       a.log.write('info', `skipped: ${o.reason}`)
       f = { state: 'skipped', releaseLease: true }

@@ -125,10 +125,11 @@ describe('task states', () => {
       tasks: [
         task({ id: 'extract', run: ctx => ({ region: ctx.params.region ?? null, n: 3 }) }),
         task({ id: 'transform', dependsOn: ['extract'], run: ctx => ({ doubled: (ctx.pull<{ n: number }>('extract')?.n ?? 0) * 2 }) }),
+        task({ id: 'silent', run: () => undefined }),
         task({
-          id: 'load', dependsOn: ['transform'],
+          id: 'load', dependsOn: ['transform', 'silent'],
           run: ctx => {
-            seen.push(ctx.pull('extract'), ctx.pull('transform'), ctx.params, ctx.conf, ctx.logicalDate.toISOString(), ctx.dataInterval.start.toISOString(), ctx.dataInterval.end.toISOString())
+            seen.push(ctx.pull('silent') === undefined ? 'nothing' : 'something', ctx.pull('extract'), ctx.pull('transform'), ctx.params, ctx.conf, ctx.logicalDate.toISOString(), ctx.dataInterval.start.toISOString(), ctx.dataInterval.end.toISOString())
             return null
           },
         }),
@@ -139,7 +140,7 @@ describe('task states', () => {
       assert.equal(run.triggeredBy, 'alice')
       assert.equal((await orch.waitForRun(run.id)).state, 'success')
       assert.deepEqual(seen, [
-        { region: 'us', n: 3 }, { doubled: 6 }, { region: 'us', limit: 5 }, { region: 'us', note: 'rerun' },
+        'nothing', { region: 'us', n: 3 }, { doubled: 6 }, { region: 'us', limit: 5 }, { region: 'us', note: 'rerun' },
         '2024-03-05T00:00:00.000Z', '2024-03-05T00:00:00.000Z', '2024-03-06T00:00:00.000Z',
       ])
       await assert.rejects(orch.trigger('xcom', { logicalDate: '2024-03-05' }), { code: 'DAG_RUN_ALREADY_EXISTS' })
