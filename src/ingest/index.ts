@@ -6,3 +6,4 @@
 export * from './dags/index.js'
 export * from './banking/index.js'
 export * from './loaders/index.js'
+export * from './postgres/index.js'
