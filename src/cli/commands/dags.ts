@@ -216,6 +216,7 @@ async function follow(io: CliIo, ops: DagsOperations, local: Orchestrator | unde
   const bar = progressBar(total, `${run.dagId} run ${run.id}`, io.stderr)
   const stop = new AbortController()
   void io.waitForShutdown().then(() => stop.abort())
+  if ((await ops.dag(run.dagId)).paused) io.stderr.write(`DAG ${run.dagId} is paused: run ${run.id} starts once it is unpaused (akko dags unpause ${run.dagId})\n`)
   local?.start({ schedule: false, dagIds: [run.dagId] })
   let done: DagRun = run
   try {

@@ -126,7 +126,7 @@ export class AttemptExecutor {
       this.o.onChange()
     }
     if (o.kind === 'failed' && o.interrupted) {
-      this.o.log.emit({ code: 'I107', level: 'warn', msg: 'the task was interrupted; its lease is kept until its function returns', dagId: s.run.dagId, taskId: s.task.id, taskInstanceId: a.tiId })
+      this.o.log.emit({ code: 'I107', level: 'info', msg: 'the task was interrupted; its lease is kept until its function returns', dagId: s.run.dagId, taskId: s.task.id, taskInstanceId: a.tiId })
       void settled.then(release).catch(e => this.o.log.emit({ code: 'I104', level: 'error', msg: 'releasing a task lease failed', taskInstanceId: a.tiId, error: (e as Error).message }))
       this.o.onChange()
     } else {

@@ -14,6 +14,7 @@ import { dagDownstream, defineDag, isJsonObject, retryBackoffMs, taskPolicy, typ
 import { DagLoader } from './dag-loader.js'
 import { DagStore, type StoredTaskInstance } from './dag-store.js'
 import { DAGS_MIGRATIONS } from './migrations.js'
+import { dagTopological, paramsResolve, scheduleDue, scheduleNext } from './run-plan.js'
 import { scheduleCreate, zonedDate, type Schedule } from './schedule.js'
 import { triggerRuleDecide } from './trigger-rules.js'
 import {
@@ -185,7 +186,7 @@ export class Orchestrator {
   }
 
   async #info(d: LoadedDag, paused: boolean): Promise<DagInfo> {
-    const next = d.schedule ? this.#nextInterval(d, await this.#store.lastScheduledEnd(d.dag.id), this.#now()) : undefined
+    const next = d.schedule ? scheduleNext(d.schedule, d.dag.catchup ?? false, await this.#store.lastScheduledEnd(d.dag.id), this.#now()) : undefined
     const last = (await this.#store.runsList(d.dag.id, 1))[0]
     return {
       id: d.dag.id,
@@ -453,26 +454,10 @@ export class Orchestrator {
 
   /** Creates the scheduled runs that are due: every missed interval with catch-up, else only the latest. */
   async #scheduleDue(d: LoadedDag): Promise<void> {
-    const now = this.#now()
-    const s = d.schedule!
     const last = await this.#store.lastScheduledEnd(d.dag.id)
-    let due: DataInterval[]
-    if (d.dag.catchup && (last ?? s.startDate)) {
-      due = s.intervalsStartingBetween((last ?? s.startDate)!, now).filter(i => i.end <= now)
-    } else {
-      const latest = s.latestComplete(now)
-      due = latest && (!last || latest.start >= last) ? [latest] : []
+    for (const i of scheduleDue(d.schedule!, d.dag.catchup ?? false, last, this.#now())) {
+      await this.#runCreate(d, 'scheduled', i.start, i, {}, paramsResolve(d.dag, {}, {}), null)
     }
-    for (const i of due) await this.#runCreate(d, 'scheduled', i.start, i, {}, paramsResolve(d.dag, {}, {}), null)
-  }
-
-  /** The interval of the next scheduled run (due already when its end has passed). */
-  #nextInterval(d: LoadedDag, last: Date | undefined, now: Date): DataInterval | undefined {
-    const s = d.schedule!
-    if (d.dag.catchup && (last ?? s.startDate)) return s.intervalFrom((last ?? s.startDate)!)
-    const latest = s.latestComplete(now)
-    if (latest && (!last || latest.start >= last)) return latest
-    return s.intervalFrom(last ?? now)
   }
 
   /** Moves every running run along: resolves queued instances, starts what may start, finishes finished runs. */
@@ -489,7 +474,7 @@ export class Orchestrator {
   async #advanceRun(d: LoadedDag, run: DagRun, tis: Map<string, StoredTaskInstance>, paused: boolean): Promise<void> {
     const now = this.#now()
     const state = (taskId: string) => tis.get(taskId)?.state ?? 'success' // a task added after the run was created
-    for (const t of topological(d.dag)) {
+    for (const t of dagTopological(d.dag)) {
       const ti = tis.get(t.id)
       if (!ti || ti.state !== 'queued') continue
       const decision = triggerRuleDecide(t.triggerRule ?? 'all_success', (t.dependsOn ?? []).map(state))
@@ -505,7 +490,7 @@ export class Orchestrator {
       }
     }
     if (!paused) {
-      for (const t of topological(d.dag)) {
+      for (const t of dagTopological(d.dag)) {
         const ti = tis.get(t.id)
         if (!ti) continue
         const ready = ti.state === 'queued' ? triggerRuleDecide(t.triggerRule ?? 'all_success', (t.dependsOn ?? []).map(state)) === 'run'
@@ -534,32 +519,6 @@ export class Orchestrator {
     if (attempt === undefined) return
     this.#executor.launch({ dag: d.dag, task, run, ti: { ...ti, state: 'running', tryNumber: attempt }, attempt, startDate, leaseUntil, timeoutMs: taskPolicy(d.dag, task).timeoutMs })
   }
-}
-
-/** Tasks ordered so every task comes after its upstream tasks. */
-function topological(dag: DagDefinition): DagDefinition['tasks'] {
-  const out: DagDefinition['tasks'][number][] = []
-  const done = new Set<string>()
-  const byId = new Map(dag.tasks.map(t => [t.id, t]))
-  const visit = (id: string): void => {
-    if (done.has(id)) return
-    done.add(id)
-    for (const dep of byId.get(id)?.dependsOn ?? []) visit(dep)
-    const t = byId.get(id)
-    if (t) out.push(t)
-  }
-  for (const t of dag.tasks) visit(t.id)
-  return out
-}
-
-/** The DAG's parameter defaults, overridden by same-named keys of the run configuration, then by explicit overrides. */
-function paramsResolve(dag: DagDefinition, conf: JsonObject, overrides: JsonObject): JsonObject {
-  const defaults = dag.params ?? {}
-  if (!isJsonObject(overrides)) throw new AkkoError('INVALID_ARGUMENT', 'Parameter overrides must be a JSON object', { dagId: dag.id })
-  const unknown = Object.keys(overrides).filter(k => !(k in defaults))
-  if (unknown.length) throw new AkkoError('INVALID_ARGUMENT', `DAG ${dag.id} has no parameter ${unknown.join(', ')}; its parameters are: ${Object.keys(defaults).join(', ') || '(none)'}`, { dagId: dag.id, unknown })
-  const fromConf = Object.fromEntries(Object.entries(conf).filter(([k]) => k in defaults))
-  return { ...defaults, ...fromConf, ...overrides }
 }
 
 function taskPublic(t: StoredTaskInstance): TaskInstance {
