@@ -120,7 +120,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const policyClosable = { close: async () => policy.close() }
   try {
-    engine = await platformEngineCreate(cfg, log, catalog, tables)
+    engine = await platformEngineCreate(cfg, log, catalog, tables, { policy, audit, metastore })
   } catch (e) {
     await closeInOrder([policyClosable, auditClosable, duckClosable, store, metastore])
     throw e
@@ -169,7 +169,10 @@ const AKKO_VERSION = '0.1.0'
  * database (`postgresql` is the embedded PGlite database under AKKO_HOME unless a URL is set), and `system`.
  * Its DuckDB sandbox may read only the local warehouse and the object-store cache.
  */
-async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext): Promise<AkkoQueryEngine> {
+async function platformEngineCreate(
+  cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext,
+  gov: { policy: PolicyProvider; audit: AuditTrail; metastore: Metastore },
+): Promise<AkkoQueryEngine> {
   const sandbox = sandboxDefaults(cfg.home)
   const localWarehouse = /^s3a?:\/\//.test(cfg.warehouse) ? [] : [cfg.warehouse]
   const clients: PostgresqlClient[] = []
@@ -198,6 +201,14 @@ async function platformEngineCreate(cfg: AkkoConfig, log: Logger, catalog: Icebe
         maxQueued: cfg.query.maxQueued,
       },
       log,
+      policy: gov.policy,
+      audit: gov.audit,
+      auditReader: gov.audit,
+      // A SECURITY DEFINER view's owner reads with that user's roles and groups in the realm.
+      resolveIdentity: async user => {
+        const u = await userFind(gov.metastore.sql, user).catch(() => undefined)
+        return u && u.enabled ? { user: u.username, groups: u.groups, roles: u.roles } : undefined
+      },
     })
     // The engine owns the catalogs' database clients: closing it closes them too.
     const engineClose = engine.close.bind(engine)

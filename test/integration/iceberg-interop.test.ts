@@ -213,7 +213,7 @@ describe('tables this platform writes, read by icebird', () => {
 describe('SQL DML through the engine writes valid Iceberg (icebird reads the same rows)', () => {
   test('INSERT → UPDATE → MERGE → DELETE, checked after each statement', async () => {
     const engine = p.platform.engine!
-    const session = { user: 'alice', catalog: 'iceberg', schema: 'dml', properties: {}, preparedStatements: {} }
+    const session = { user: 'alice', roles: ['akko-admin'], catalog: 'iceberg', schema: 'dml', properties: {}, preparedStatements: {} }
     const run = async (sql: string) => {
       const r = await engine.execute(sql, session)
       const rows: unknown[][] = []

@@ -69,7 +69,7 @@ describe('built-in issuer with openid-client and jose', () => {
     const html = await page.text()
     assert.match(html, /demo/i, 'the login page says it is a demo realm')
     const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&'), authUrl)
-    const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(m => [m[1]!, m[2]!.replace(/&amp;/g, '&')]))
+    const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m): [string, string] => [m[1]!, m[2]!.replace(/&amp;/g, '&')]))
     // A wrong password shows the form again with an error, and no code.
     const wrong = await fetch(action, { method: 'POST', body: new URLSearchParams([...form, ['username', 'carol'], ['password', 'nope']]), redirect: 'manual' })
     assert.equal(wrong.status, 401)
@@ -146,7 +146,7 @@ describe('external issuer (AKKO_OIDC_ISSUER): tokens verified via discovery and 
   let p: TestPlatform
   let idp: Server
   let idpUrl: string
-  let sign: (claims: Record<string, unknown>, opts?: { kid?: string; key?: CryptoKey }) => Promise<string>
+  let sign: (claims: Record<string, unknown>, opts?: { kid?: string; key?: Parameters<SignJWT['sign']>[0] }) => Promise<string>
 
   before(async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256')

@@ -11,7 +11,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform.js'
 let tp: TestPlatform
 
 before(async () => {
-  tp = await startTestPlatform()
+  tp = await startTestPlatform({ demo: true })
 })
 
 after(async () => {

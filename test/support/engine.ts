@@ -20,7 +20,8 @@ export async function openTestEngine(opts: { limits?: QueryLimits & { maxConcurr
 
 /** A session for tests. */
 export function testSession(over: Partial<Session> = {}): Session {
-  return { user: 'alice', catalog: 'iceberg', schema: 'sales', properties: {}, preparedStatements: {}, ...over }
+  // An administrator unless the test says otherwise: the platform enforces its access rules on every session.
+  return { user: 'alice', roles: ['akko-admin'], groups: [], catalog: 'iceberg', schema: 'sales', properties: {}, preparedStatements: {}, ...over }
 }
 
 /** Creates `iceberg.sales.orders` (id bigint, region varchar, amount decimal(10,2)) with ten rows: ids 0-9, even ids in 'eu'. */
