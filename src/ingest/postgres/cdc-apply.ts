@@ -9,7 +9,10 @@
 import { randomUUID } from 'node:crypto'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { AkkoError } from '../../core/index.js'
-import { currentSchema, icebergToDuckType, sqlIdent, tableLoad, tableRowChanges, type TableContext, type TableIdent } from '../../storage/index.js'
+import {
+  currentSchema, exprAnd, exprGtEq, exprLtEq, icebergToDuckType, sqlIdent, tableLoad, tableRowChanges,
+  type Expr, type IcebergType, type TableContext, type TableIdent,
+} from '../../storage/index.js'
 import { pgArrayToJson } from './pg-array.js'
 import type { PgColumnType } from './pg-types.js'
 import { pgValueSql } from './pg-types.js'
@@ -148,7 +151,7 @@ export class CdcTableChanges {
           deletes: truncated ? `SELECT _file, _pos FROM ${t}` : `SELECT tt._file, tt._pos FROM ${t} AS tt WHERE EXISTS (SELECT 1 FROM ${stage} AS s WHERE ${match('s')})`,
           ...(upserts ? { inserts: `SELECT ${cols.map((c, i) => `${value(c, i)} AS ${sqlIdent(c.name)}`).join(', ')} FROM ${from} WHERE NOT s._akko_del` } : {}),
         }
-      }, { summary, countInserts: true })
+      }, { summary, countInserts: true, ...(truncated ? {} : { filter: this.#keyRange(cols, iceberg) }) })
       this.#pending.clear()
       this.#truncated = false
       this.changes = 0
@@ -156,6 +159,28 @@ export class CdcTableChanges {
     } finally {
       await ctx.duck.withConnection(conn => dropQuietly(conn, stage))
     }
+  }
+
+  /**
+   * For a single integer key: the range of the keys touched, so the scan of the table prunes files whose key
+   * bounds lie outside it (rows keyed by a sequence cluster by time). Undefined otherwise.
+   */
+  #keyRange(cols: readonly CdcColumn[], iceberg: (c: CdcColumn) => IcebergType): Expr | undefined {
+    const col = this.key.length === 1 ? cols.find(c => c.name === this.key[0]) : undefined
+    const type = col && iceberg(col)
+    if (type !== 'int' && type !== 'long') return undefined
+    let min: bigint | undefined
+    let max: bigint | undefined
+    for (const [k, p] of this.#pending) {
+      const v = p.op === 'delete' ? p.key[0] : (JSON.parse(k) as (string | null)[])[0]
+      if (v === null || v === undefined) return undefined
+      const n = BigInt(v)
+      if (min === undefined || n < min) min = n
+      if (max === undefined || n > max) max = n
+    }
+    if (min === undefined || max === undefined) return undefined
+    const lit = (n: bigint) => (type === 'int' ? Number(n) : n)
+    return exprAnd(exprGtEq(col!.name, lit(min)), exprLtEq(col!.name, lit(max)))
   }
 
   /** Forgets what was gathered (after a failure, the stream is read again from the last commit). */
