@@ -113,7 +113,7 @@ export const governanceCost: Scenario = {
         const [a, c] = [await run(euOnly(q.sql), ALICE), await run(q.sql, CAROL)]
         if (a !== c) throw new Error(`${q.name}: carol got ${c} rows, alice on EU rows ${a}`)
       }
-      const repeat = opts.quick ? { warmup: 1, iterations: 5 } : { warmup: 1, iterations: 7 }
+      const repeat = opts.quick ? { warmup: 1, iterations: 9 } : { warmup: 2, iterations: 15 }
       const medians = new Map<string, { carol: number[]; aliceSame: number[]; aliceText: number[] }>()
       const timed = async (list: number[], f: () => Promise<number>) => {
         const t0 = performance.now()

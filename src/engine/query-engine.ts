@@ -21,6 +21,7 @@ import { QueryRegistry, type QueryInfo, type RegistryOptions } from './session/q
 import { runStreamed, type QueryLimits } from './session/run.js'
 import { sandboxCreate, type Sandbox, type SandboxOptions } from './session/sandbox.js'
 import { nameResolve, queryBind, type ViewExpansion } from './sql/bind.js'
+import type { PredicateRisk } from './sql/predicate-risk.js'
 import { trinoSyntaxRewrite } from './sql/trino-syntax.js'
 import { singleStatement, sqlTokenize, positionOf, statementHead, timeTravelRewrite, type Token } from './sql/tokenizer.js'
 import { coreStatement, executeExpand, staticResult, type CoreContext } from './statements/core-statements.js'
@@ -138,7 +139,7 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
       const scan: ScanContext = { conn: c, session, signal, access, memo: new Map(), tempName: () => { const n = `akko_tmp_${info.queryId}_${tempSeq++}`; temps.push(n); return n } }
       const resolveName = (parts: readonly string[]): TableRef => nameResolve(session, parts)
       const connector = (name: string) => catalogs.get(name)
-      const bind = async (text: string, rowIdsFor?: TableRef, names: Session = session, viewDepth = 0, bindAccess: QueryAccess = access): Promise<{ sql: string }> => {
+      const bind = async (text: string, rowIdsFor?: TableRef, names: Session = session, viewDepth = 0, bindAccess: QueryAccess = access, outerRisk?: PredicateRisk): Promise<{ sql: string }> => {
         const tokens = singleStatement(text, sqlTokenize(text)).tokens
         const tt = timeTravelRewrite(text, tokens)
         const view = async (ref: TableRef): Promise<ViewExpansion | undefined> => {
@@ -151,16 +152,16 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
             columns: def.columns,
             owner: def.owner,
             security: def.security,
-            body: async a => {
+            body: async (a, risk) => {
               // A view's unqualified names resolve in the catalog and schema it was created in, not the session's.
-              const inner = await bind(def.sql, undefined, { ...names, catalog: def.catalog, schema: def.schema }, viewDepth + 1, a ?? bindAccess)
+              const inner = await bind(def.sql, undefined, { ...names, catalog: def.catalog, schema: def.schema }, viewDepth + 1, a ?? bindAccess, risk)
               const columns = def.columns.map(col => `"${col.name.replaceAll('"', '""')}"`).join(', ')
               return def.columns.length > 0 ? `SELECT * FROM (${inner.sql}) AS akko_view(${columns})` : inner.sql
             },
           }
         }
         const resolve = (parts: readonly string[]): TableRef => nameResolve(names, parts)
-        return queryBind({ conn: c, session: names, scan, resolveName: resolve, connector, versions: tt.versions, rowIdsFor, view, access: bindAccess }, trinoSyntaxRewrite(tt.sql))
+        return queryBind({ conn: c, session: names, scan, resolveName: resolve, connector, versions: tt.versions, rowIdsFor, view, access: bindAccess, outerRisk }, trinoSyntaxRewrite(tt.sql))
       }
       const run = async (duckSql: string): Promise<QueryResult> => {
         info.state = 'RUNNING'

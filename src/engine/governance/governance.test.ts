@@ -62,3 +62,39 @@ describe('QueryAccess', () => {
     assert.deepEqual(await access.filterCatalogs(['a', 'b']), ['a', 'b'])
   })
 })
+
+describe('predicate risk', () => {
+  const riskOf = async (sql: string) => {
+    const { DuckDBInstance } = await import('@duckdb/node-api')
+    const { sqlParse } = await import('../sql/parse.js')
+    const { predicateRisk } = await import('../sql/predicate-risk.js')
+    const instance = await DuckDBInstance.create(':memory:')
+    const conn = await instance.connect()
+    try {
+      const r = predicateRisk(await sqlParse(conn, sql))
+      return { risky: r.risky, columns: [...r.columns].sort() }
+    } finally {
+      conn.closeSync()
+      instance.closeSync()
+    }
+  }
+
+  test('comparisons of columns with constants, IN lists, BETWEEN, LIKE, IS NULL and subqueries cannot fail on a value', async () => {
+    const sql = `SELECT 1 FROM t JOIN u ON t.a = u.b WHERE (t.c BETWEEN 1 AND 2 OR d IN ('x', 'y')) AND e LIKE 'x%' AND NOT f
+      AND g IS NOT NULL AND ts >= current_timestamp - INTERVAL '7' DAY AND h IN (SELECT k FROM v WHERE k > 0) AND EXISTS (SELECT 1) GROUP BY 1
+      HAVING count(*) > 1 AND sum(CAST(z AS integer)) > 0 QUALIFY row_number() OVER (ORDER BY a) = 1`
+    assert.deepEqual(await riskOf(sql), { risky: false, columns: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'k', 'ts'] })
+  })
+
+  test('casts, arithmetic and functions of columns in any predicate are a risk, in subqueries and join conditions too', async () => {
+    for (const sql of [
+      'SELECT 1 FROM t WHERE CAST(a AS integer) = 1',
+      'SELECT 1 FROM t WHERE a + 1 > 2',
+      "SELECT 1 FROM t WHERE CASE WHEN r = 'US' THEN error('x') END",
+      'SELECT 1 FROM t JOIN u ON CAST(t.a AS bigint) = u.b',
+      'SELECT (SELECT max(x) FROM u WHERE u.k = length(t.a)) FROM t',
+      'SELECT a FROM t GROUP BY a HAVING CAST(a AS integer) > 1',
+    ]) assert.equal((await riskOf(sql)).risky, true, sql)
+    assert.equal((await riskOf('SELECT CAST(a AS integer) FROM t')).risky, false, 'expressions outside predicates run after the filter')
+  })
+})

@@ -5,10 +5,11 @@
  *   FROM (SELECT *, (<filter>) AS __akko_ok FROM __akko_source) WHERE __akko_ok
  *
  * written in Trino SQL and bound by the binder itself, so filter and mask expressions pass the same function
- * allow-list as user SQL. Denied columns are left out. Every column is NULL on rows outside the filter: DuckDB may
- * evaluate the query's own predicates below the filter (pushdown, adaptive reordering of conjunctions), and an
- * expression that fails on a value (a cast, an overflow) must not see, or reveal through its error message, a
- * value of a row the caller may not read.
+ * allow-list as user SQL. Denied columns are left out. When the query has a predicate that could fail on a value,
+ * every column is NULL on rows outside the filter: DuckDB may evaluate the query's own predicates below the filter
+ * (pushdown, adaptive reordering of conjunctions), and an expression that fails on a value (a cast, an overflow)
+ * must not see, or reveal through its error message, a value of a row the caller may not read. Otherwise the
+ * plain `SELECT <cols> FROM __akko_source WHERE <filter>` keeps DuckDB's statistics and zone-map pruning.
  *
  * The bound text is cached by its Trino text (and the user, for `current_user`) with a placeholder for the table's
  * relation, so a repeated query pays one map lookup; expressions with subqueries are bound per statement.
@@ -37,8 +38,11 @@ export interface GovernedTemplate {
 
 const ident = (s: string): string => `"${s.replaceAll('"', '""')}"`
 
-/** The wrapper's Trino text for a table with these columns and rules. */
-export function governedText(columns: readonly ColumnInfo[], g: TableGovernance, withRowIds: boolean): string {
+/**
+ * The wrapper's Trino text for a table with these columns and rules. `nulled`: every column is NULL outside the row
+ * filter (needed when the query's predicates could fail on a value; see sql/predicate-risk.ts).
+ */
+export function governedText(columns: readonly ColumnInfo[], g: TableGovernance, withRowIds: boolean, nulled = true): string {
   const items: string[] = []
   for (const c of columns) {
     const lower = c.name.toLowerCase()
@@ -49,11 +53,12 @@ export function governedText(columns: readonly ColumnInfo[], g: TableGovernance,
       const duck = trinoToDuckType(c.type)
       e = duck ? `CAST((${mask}) AS ${duck})` : `(${mask})`
     }
-    if (g.filter !== undefined) e = `CASE WHEN ${OK} THEN ${e} END`
+    if (g.filter !== undefined && nulled) e = `CASE WHEN ${OK} THEN ${e} END`
     items.push(`${e} AS ${ident(c.name)}`)
   }
   if (withRowIds) items.push('"_file"', '"_pos"')
   if (g.filter === undefined) return `SELECT ${items.join(', ')} FROM ${GOVERNED_SOURCE}`
+  if (!nulled) return `SELECT ${items.join(', ')} FROM ${GOVERNED_SOURCE} WHERE (${g.filter})`
   return `SELECT ${items.join(', ')} FROM (SELECT *, (${g.filter}) AS ${OK} FROM ${GOVERNED_SOURCE}) AS __akko_governed WHERE ${OK}`
 }
 

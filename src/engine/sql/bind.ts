@@ -16,6 +16,7 @@ import { filterPushdown, governedFill, governedTemplate, governedText, GOVERNED_
 import { tableName, type QueryAccess } from '../governance/query-access.js'
 import { astWalk, columnRefParts, constantString, constantValue, isBaseTable, isConstant, isFunction, isObject, isTableFunction, type BaseTableNode } from './ast.js'
 import { functionBind, tableFunctionCheck } from './functions.js'
+import { predicateRisk, type PredicateRisk } from './predicate-risk.js'
 import { sqlDeparse, sqlParse, type AstNode } from './parse.js'
 import { TIME_TRAVEL_MARK } from './tokenizer.js'
 
@@ -41,6 +42,8 @@ export interface BindContext {
   readonly source?: string
   /** Tables whose wrappers are being bound (a row filter reading its own table is refused, not looped). */
   readonly governing?: readonly string[]
+  /** The predicate risk of the statements this one is nested in (a view's query inside the query reading it). */
+  readonly outerRisk?: PredicateRisk
 }
 
 /** A view found where a query names a table. */
@@ -49,8 +52,11 @@ export interface ViewExpansion {
   /** The user who created it; a SECURITY DEFINER view reads with this user's rights. */
   readonly owner?: string
   readonly security: 'DEFINER' | 'INVOKER'
-  /** The view's query bound (with its own catalog and schema as defaults, through every check) under `access`. */
-  body(access: QueryAccess | undefined): Promise<string>
+  /**
+   * The view's query bound (with its own catalog and schema as defaults, through every check) under `access`;
+   * `risk` is that of the query reading the view (its predicates may be evaluated inside the view).
+   */
+  body(access: QueryAccess | undefined, risk: PredicateRisk): Promise<string>
 }
 
 /** One table reference turned into rows: the relation's SQL and the columns the caller may not reference. */
@@ -119,6 +125,8 @@ export async function queryBind(ctx: BindContext, sql: string): Promise<{ sql: s
     return next
   })
   trinoColumnNames(tree)
+  const risk = predicateRisk(tree, ctx.outerRisk)
+  const tableCtx: BindContext = { ...ctx, outerRisk: risk }
   const nonce = randomBytes(6).toString('hex')
   const relations: string[] = []
   const tables: BoundTable[] = []
@@ -127,7 +135,7 @@ export async function queryBind(ctx: BindContext, sql: string): Promise<{ sql: s
     const alias = f.node.alias || f.ref.table
     const rowIds = ctx.rowIdsFor !== undefined && sameRef(ctx.rowIdsFor, f.ref)
     const request: ScanRequest = { filters: f.filters, ...(f.version ? { version: f.version } : {}), ...(rowIds ? { withRowIds: true } : {}) }
-    const bound = await relationOrView(ctx, f.ref, alias, request)
+    const bound = await relationOrView(tableCtx, f.ref, alias, request)
     relations.push(bound.sql)
     if (bound.denied) denied.push(bound.denied)
     tables.push({ ref: f.ref, alias, request })
@@ -177,12 +185,13 @@ async function relationOrView(ctx: BindContext, ref: TableRef, alias: string, re
     if (request.version) throw new AkkoError('NOT_SUPPORTED', `View ${name} cannot be read FOR VERSION/TIMESTAMP AS OF: only tables have versions`, { view: name })
     if (request.withRowIds) throw new AkkoError('NOT_SUPPORTED', `View ${name} cannot be modified: UPDATE, DELETE and MERGE need a table`, { view: name })
     const access = ctx.access
-    if (!access?.enabled) return { sql: await view.body(access) }
+    const risk = ctx.outerRisk ?? { risky: true, columns: new Set<string>() }
+    if (!access?.enabled) return { sql: await view.body(access, risk) }
     access.touch(ref)
     await access.checkSelect(ref)
     // SECURITY DEFINER (Trino's default): the view reads with its owner's rights; INVOKER: with the caller's.
     const bodyAccess = view.security === 'INVOKER' || view.owner === undefined ? access : await access.forViewOwner(view.owner)
-    return governedRelation(ctx, ref, view.columns, request, () => view.body(bodyAccess))
+    return governedRelation(ctx, ref, view.columns, request, () => view.body(bodyAccess, risk))
   }
 }
 
@@ -239,7 +248,10 @@ async function governedRelation(ctx: BindContext, ref: TableRef, columns: readon
   for (const c of visible) if (g.masks.has(c.name.toLowerCase())) access.record.rules.add(`mask ${name}.${c.name}`)
   for (const c of columns) if (g.denied.has(c.name.toLowerCase())) access.record.rules.add(`deny ${name}.${c.name}`)
   access.record.governed.add(name)
-  const text = governedText(columns, g, request.withRowIds === true)
+  // Columns are nulled outside the row filter only when a predicate could fail on a value (or reads a mask).
+  const risk = ctx.outerRisk ?? { risky: true, columns: new Set<string>() }
+  const nulled = risk.risky || [...g.masks.keys()].some(c => risk.columns.has(c))
+  const text = governedText(columns, g, request.withRowIds === true, nulled)
   const template = await governedTemplate(
     `${access.identity.user}\u0000${text}`,
     text,
