@@ -16,6 +16,7 @@ import {
   icebergRestApp,
   noAuthenticator,
   oidcMount,
+  dagsApi,
   platformAuthenticator,
   trinoGateway,
   genericErrorResponse,
@@ -41,6 +42,7 @@ import {
   type TokenVerifier,
 } from './govern/index.js'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { orchestratorCreate, type Orchestrator } from './ingest/index.js'
 import {
   createQueryEngine,
   icebergConnector,
@@ -74,6 +76,8 @@ export interface Platform {
   readonly policy: PolicyProvider
   /** The audit trail (append-only, in the metastore; shipped to AKKO_AUDIT_SINK_URL when set). */
   readonly audit: AuditTrail
+  /** The DAG orchestrator (DAG files from AKKO_DAGS_DIR); its scheduler runs while `akko serve` runs. */
+  readonly orchestrator: Orchestrator
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
 }
@@ -125,6 +129,17 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     await closeInOrder([policyClosable, auditClosable, duckClosable, store, metastore])
     throw e
   }
+  let orchestrator: Orchestrator
+  try {
+    orchestrator = await orchestratorCreate({
+      metastore, dagsDirs: [cfg.dagsDir], log,
+      services: { engine, catalog, tables, metastore, store, log },
+    })
+  } catch (e) {
+    await closeInOrder([engine, policyClosable, auditClosable, duckClosable, store, metastore])
+    throw e
+  }
+  const orchestratorClosable = { close: () => orchestrator.stop() }
   let closed: Promise<void> | undefined
   return {
     cfg,
@@ -137,7 +152,8 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     engine,
     policy,
     audit,
-    close: () => (closed ??= closeInOrder([engine, policyClosable, auditClosable, duckClosable, store, metastore])),
+    orchestrator,
+    close: () => (closed ??= closeInOrder([orchestratorClosable, engine, policyClosable, auditClosable, duckClosable, store, metastore])),
   }
 }
 
@@ -229,8 +245,6 @@ export interface StartServerOptions {
   readonly env?: NodeJS.ProcessEnv
   /** Demo mode (the demo realm with its public passwords); defaults to AKKO_DEMO. */
   readonly demo?: boolean
-  /** Extra routes under `/api` (the orchestrator's, …), each receiving the authenticated identity. */
-  readonly api?: ReadonlyArray<{ readonly path: string; readonly app: HttpMount['app'] }>
 }
 
 export interface StartedServer {
@@ -322,7 +336,7 @@ export async function startServer(platform: Platform, cfg: AkkoConfig, opts: Sta
     const trino = platform.engine ? trinoGateway({ engine: platform.engine, log, version: AKKO_VERSION, impersonate }) : undefined
     if (trino) closers.push(() => trino.close())
     const api = adminApi({ ...(issuer ? { issuer } : {}), audit: platform.audit, demo })
-    for (const extra of opts.api ?? []) api.route(extra.path, extra.app)
+    api.route('/', dagsApi(platform.orchestrator, { audit: platform.audit }))
     const app = httpAppCreate({
       authenticate,
       log,

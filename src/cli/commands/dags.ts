@@ -31,7 +31,7 @@ async function withDags<T>(io: CliIo, values: Values, fn: (ops: DagsOperations, 
   }
   return withPlatform(io, values.home, async p => {
     // The platform may already own an orchestrator; otherwise one is made for this command.
-    const own = (p as Platform & { orchestrator?: Orchestrator }).orchestrator
+    const own: Orchestrator | undefined = p.orchestrator
     const orch = own ?? (await orchestratorCreate({
       metastore: p.metastore, dagsDirs: [p.cfg.dagsDir],
       services: { engine: p.engine, catalog: p.catalog, tables: p.tables, metastore: p.metastore, store: p.store, log: p.log },

@@ -28,8 +28,10 @@ export const serve: Command = {
       throw e
     }
     io.stdout.write(serverBanner(server).join('\n') + '\n')
+    platform.orchestrator.start()
     const signal = await io.waitForShutdown()
     io.stderr.write(`Received ${signal}, shutting down…\n`)
+    await platform.orchestrator.stop()
     await server.close()
     await platform.close()
     return EXIT_OK
