@@ -111,18 +111,29 @@ function optionsCheck(opts: ReplicateBatchOptions, src: PgSourceTable): { wm?: P
   return { wm, key }
 }
 
-/** `read_csv` of one chunk with every column as text, named c0, c1, … */
-function csvReadSql(path: string | readonly string[], n: number): string {
-  const files = typeof path === 'string' ? sqlString(path) : `[${path.map(sqlString).join(', ')}]`
-  const cols = Array.from({ length: n }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ')
-  return `read_csv(${files}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', columns = {${cols}})`
+/** Iceberg primitives DuckDB's CSV reader parses from PostgreSQL's text exactly as a CAST would: read typed. */
+const CSV_TYPED = new Set(['int', 'long', 'float', 'double', 'boolean', 'uuid', 'time', 'string'])
+
+/**
+ * `read_csv` of one chunk, columns named c0, c1, …: typed where the reader parses the text itself (saves a
+ * VARCHAR copy of every value), text where a conversion follows (see pgValueSql).
+ */
+function csvReadSql(path: string, types: readonly string[]): string {
+  const cols = types.map((t, i) => `'c${i}': '${t}'`).join(', ')
+  return `read_csv(${sqlString(path)}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', columns = {${cols}})`
 }
 
 /** A SELECT of the chunk's rows with each column converted to its Iceberg type's DuckDB type. */
 function chunkSelectSql(path: string, columns: readonly PgSourceColumn[], state: TableState): string {
   const fields = currentSchema(state.metadata).fields
-  const exprs = columns.map((c, i) => `${pgValueSql({ type: c.type, iceberg: fields.find(f => f.name === c.name)?.type }, `c${i}`)} AS ${sqlIdent(c.name)}`)
-  return `SELECT ${exprs.join(', ')} FROM ${csvReadSql(path, columns.length)}`
+  const types: string[] = []
+  const exprs = columns.map((c, i) => {
+    const iceberg = fields.find(f => f.name === c.name)?.type ?? c.type.iceberg
+    const typed = c.type.kind === 'plain' && typeof iceberg === 'string' && (CSV_TYPED.has(iceberg) || iceberg.startsWith('decimal'))
+    types.push(typed ? icebergToDuckType(iceberg) : 'VARCHAR')
+    return `${typed ? `c${i}` : pgValueSql({ type: c.type, iceberg }, `c${i}`)} AS ${sqlIdent(c.name)}`
+  })
+  return `SELECT ${exprs.join(', ')} FROM ${csvReadSql(path, types)}`
 }
 
 /**
