@@ -90,7 +90,8 @@ export function systemConnector(opts: {
         columns: AUDIT_COLUMNS,
         rows: async (_ctx, req) => {
           if (!opts.audit) return []
-          const events = await opts.audit.events(auditFilterFrom(req.filters))
+          // The newest events matching the WHERE conjuncts the trail can apply (the engine applies the whole WHERE).
+          const events = await opts.audit.events({ ...auditFilterFrom(req.filters), newest: true, limit: AUDIT_EVENTS_MAX })
           return events.map(e => [
             e.id, new Date(e.time), e.kind, e.actor, e.runAs ?? null, e.outcome, e.action, e.source, e.queryId ?? null, e.queryText ?? null,
             [...(e.catalogs ?? [])], [...(e.tables ?? [])], [...(e.rules ?? [])], e.rows ?? null, e.durationMs ?? null,
@@ -101,6 +102,9 @@ export function systemConnector(opts: {
     },
   })
 }
+
+/** Rows `system.audit.events` reads at most per query: the newest ones (narrow older searches with WHERE time/kind/actor/id). */
+const AUDIT_EVENTS_MAX = 100_000
 
 const AUDIT_COLUMNS: readonly ValuesColumn[] = [
   col.bigint('id'), col.timestamptz('time'), col.varchar('kind'), col.varchar('actor'), col.varchar('run_as'), col.varchar('outcome'),
@@ -117,7 +121,8 @@ export function auditFilterFrom(filters: readonly PushdownPredicate[]): AuditFil
     if (p.column === 'kind' && p.op === '=' && typeof p.value === 'string') f.kind = p.value as AuditFilter['kind']
     else if (p.column === 'actor' && p.op === '=' && typeof p.value === 'string') f.actor = p.value
     else if (p.column === 'id' && (p.op === '>' || p.op === '>=') && (typeof p.value === 'number' || typeof p.value === 'bigint')) {
-      f.afterId = Math.max(f.afterId ?? -Infinity, Number(p.value) - (p.op === '>=' ? 1 : 0))
+      const after = Math.floor(Number(p.value)) - (p.op === '>=' ? 1 : 0)
+      if (after >= 0) f.afterId = Math.max(f.afterId ?? 0, after)
     } else if (p.column === 'time' && (p.op === '>=' || p.op === '>')) {
       // `>` keeps the bound inclusive: the engine's own filter drops the equal ones.
       const t = iso(p.value)

@@ -98,3 +98,14 @@ describe('predicate risk', () => {
     assert.equal((await riskOf('SELECT CAST(a AS integer) FROM t')).risky, false, 'expressions outside predicates run after the filter')
   })
 })
+
+describe('system.audit.events pushdown', () => {
+  test('WHERE conjuncts on kind, actor, id and time narrow what the trail reads', async () => {
+    const { auditFilterFrom } = await import('../connectors/system-connector.js')
+    assert.deepEqual(auditFilterFrom([
+      { column: 'kind', op: '=', value: 'denial' }, { column: 'actor', op: '=', value: 'dave' }, { column: 'id', op: '>=', value: 10 },
+      { column: 'time', op: '>=', value: '2024-01-01T00:00:00Z' }, { column: 'time', op: '<', value: new Date('2024-02-01T00:00:00Z') }, { column: 'rows', op: '>', value: 1 },
+    ]), { kind: 'denial', actor: 'dave', afterId: 9, since: '2024-01-01T00:00:00.000Z', until: '2024-02-01T00:00:00.000Z' })
+    assert.deepEqual(auditFilterFrom([{ column: 'id', op: '>=', value: 0 }]), {}, 'no negative cursor')
+  })
+})
