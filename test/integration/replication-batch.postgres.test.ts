@@ -31,7 +31,7 @@ describe('batch replication from the PostgreSQL server (COPY TO STDOUT)', () => 
              md5(i::text)::uuid, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', i
       FROM generate_series(1, 20000) i`)
     const target = { namespace: ['rep'], name: 'orders' }
-    const full = await replicateBatch({ tables: t, source: { url: db.url }, table: 'sales."Orders"', target, mode: 'full', chunkBytes: 256 * 1024 })
+    const full = await replicateBatch({ tables: t, source: { url: db.url }, table: 'sales."Orders"', target, mode: 'full', chunkBytes: 256 * 1024, parallelism: 2 })
     assert.equal(full.strategy, 'overwrite')
     assert.equal(full.rowsRead, 20000)
     const state = await tableLoad(t, target)

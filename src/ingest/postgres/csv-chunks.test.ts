@@ -36,6 +36,29 @@ test('CSV is cut into chunks at row ends only, quoted newlines included, and eac
   }
 })
 
+test('chunks are spread over lanes, each lane one chunk at a time', async () => {
+  const dir = tmpHome('akko-chunks-')
+  try {
+    const busy = [false, false]
+    let overlap = false
+    let chunks = 0
+    const sink = new CsvChunker({ dir, chunkBytes: 100, concurrency: 2, consume: async (_path, lane) => {
+      assert.equal(busy[lane], false, 'a lane runs one chunk at a time')
+      busy[lane] = true
+      if (busy[1 - lane]) overlap = true
+      await new Promise(r => setTimeout(r, 5))
+      busy[lane] = false
+      chunks++
+    } })
+    await pipeline(Readable.from(Array.from({ length: 50 }, (_, i) => Buffer.from(`${i},${'x'.repeat(60)}\n`))), sink)
+    assert.equal(chunks, sink.chunks)
+    assert.ok(chunks > 10)
+    assert.ok(overlap, 'both lanes worked at the same time')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('a failing consumer fails the stream', async () => {
   const dir = tmpHome('akko-chunks-')
   try {

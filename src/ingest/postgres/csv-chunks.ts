@@ -19,20 +19,22 @@ export interface CsvChunkerOptions {
   readonly dir: string
   /** A chunk is closed at the first row end after this many bytes. */
   readonly chunkBytes: number
-  /** Consumes one finished chunk file; runs one at a time, in order. */
-  readonly consume: (path: string) => Promise<void>
-  /** Finished chunks waiting for the consumer before the stream is paused (backpressure). Default 2. */
+  /** Consumes one finished chunk file; `lane` is 0 … concurrency-1, and a lane runs one chunk at a time. */
+  readonly consume: (path: string, lane: number) => Promise<void>
+  /** Lanes consuming chunks at the same time (default 1: one after the other, in order). */
+  readonly concurrency?: number
+  /** Finished chunks waiting for a lane before the stream is paused (backpressure). Default 2. */
   readonly maxPending?: number
 }
 
-/** A Writable that writes CSV into chunk files and feeds them to `consume` one after the other. */
+/** A Writable that writes CSV into chunk files and feeds them to `consume`, round robin over its lanes. */
 export class CsvChunker extends Writable {
   readonly #opts: CsvChunkerOptions
   #fd: number | undefined
   #index = 0
   #bytes = 0
   #oddQuotes = false
-  #queue: Promise<void> = Promise.resolve()
+  readonly #lanes: Promise<void>[]
   /** One promise per chunk handed over and not consumed yet, oldest first. */
   readonly #inflight: Promise<void>[] = []
   #failure: unknown
@@ -42,6 +44,7 @@ export class CsvChunker extends Writable {
   constructor(opts: CsvChunkerOptions) {
     super({ highWaterMark: 1 << 20 })
     this.#opts = opts
+    this.#lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => Promise.resolve())
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
@@ -50,7 +53,7 @@ export class CsvChunker extends Writable {
 
   override _final(cb: (e?: Error | null) => void): void {
     this.#close()
-    this.#queue.then(() => cb(this.#failure as Error | undefined), e => cb(e as Error))
+    Promise.all(this.#lanes).then(() => cb(this.#failure as Error | undefined), e => cb(e as Error))
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
@@ -68,7 +71,7 @@ export class CsvChunker extends Writable {
         this.#append(buf.subarray(0, cut + 1))
         this.#close()
         start = cut + 1
-        while (this.#inflight.length > (this.#opts.maxPending ?? 2)) await this.#inflight[0]
+        while (this.#inflight.length > (this.#opts.maxPending ?? 2) + this.#lanes.length - 1) await Promise.race(this.#inflight)
         if (this.#failure) throw this.#failure
       }
     }
@@ -114,11 +117,12 @@ export class CsvChunker extends Writable {
     closeSync(this.#fd)
     this.#fd = undefined
     const path = this.#path()
+    const lane = this.#index % this.#lanes.length
     this.#index++
     this.chunks++
-    const done: Promise<void> = this.#queue.then(async () => {
+    const done: Promise<void> = this.#lanes[lane]!.then(async () => {
       try {
-        if (!this.#failure) await this.#opts.consume(path)
+        if (!this.#failure) await this.#opts.consume(path, lane)
       } catch (e) {
         this.#failure ??= e
       } finally {
@@ -126,7 +130,7 @@ export class CsvChunker extends Writable {
       }
     })
     this.#inflight.push(done)
-    this.#queue = done
+    this.#lanes[lane] = done
   }
 }
 

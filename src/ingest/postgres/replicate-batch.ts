@@ -50,8 +50,10 @@ export interface ReplicateBatchOptions {
   readonly keyColumns?: readonly string[]
   /** Columns whose type has no Iceberg mapping: fail (default) or replicate their text as `string`. */
   readonly unsupportedTypes?: PgUnsupportedTypes
-  /** CSV bytes per chunk handed to DuckDB (default 16 MiB): the unit of overlap between reading and writing. */
+  /** CSV bytes per chunk handed to DuckDB (default 32 MiB): the unit of overlap between reading and writing. */
   readonly chunkBytes?: number
+  /** Chunks DuckDB converts at the same time, each on its own connection (default 1: on a small machine PostgreSQL and one DuckDB conversion already use the cores). */
+  readonly parallelism?: number
   readonly signal?: AbortSignal
 }
 
@@ -159,7 +161,7 @@ export async function replicateBatch(opts: ReplicateBatchOptions): Promise<Repli
     return summary
   }
   let res = await copyApply({
-    ctx, source: opts.source, src, state, strategy, key, chunkBytes: opts.chunkBytes, signal: opts.signal,
+    ctx, source: opts.source, src, state, strategy, key, chunkBytes: opts.chunkBytes, parallelism: opts.parallelism, signal: opts.signal,
     ...(wm ? { watermark: { column: wm, from: previousWatermark } } : {}),
     summary: summaryOf,
   })
@@ -186,6 +188,7 @@ export interface CopyApplyArgs {
   /** An exported snapshot to read at (CDC's initial copy). */
   readonly snapshot?: string
   readonly chunkBytes?: number
+  readonly parallelism?: number
   readonly signal?: AbortSignal
   /** The snapshot summary properties, given the watermark read with the rows. */
   readonly summary: (watermark: string | undefined) => Record<string, string>
@@ -201,7 +204,10 @@ export async function copyApply(a: CopyApplyArgs): Promise<{ committed: boolean;
       const stage = strategy === 'merge' ? await stageCreate(conn, src.columns, state) : undefined
       const added: DataFile[] = []
       let rowsRead = 0
-      const consume = async (path: string) => {
+      const lanes = [conn]
+      for (let i = 1; i < Math.max(1, a.parallelism ?? 1); i++) lanes.push(await ctx.duck.connect())
+      const consume = async (path: string, lane: number) => {
+        const conn = lanes[lane]!
         const select = chunkSelectSql(path, src.columns, state)
         if (stage) {
           const r = await conn.run(`INSERT INTO ${stage} ${select}`)
@@ -213,7 +219,7 @@ export async function copyApply(a: CopyApplyArgs): Promise<{ committed: boolean;
         }
         rmSync(path, { force: true })
       }
-      const sink = new CsvChunker({ dir: scratch, chunkBytes: a.chunkBytes ?? 16 << 20, consume })
+      const sink = new CsvChunker({ dir: scratch, chunkBytes: a.chunkBytes ?? 32 << 20, consume, concurrency: lanes.length })
       const req: CopyRequest = { table: src, columns: src.columns, sink, signal: a.signal, snapshot: a.snapshot, watermark: a.watermark }
       let copied: CopyResult
       try {
@@ -221,6 +227,8 @@ export async function copyApply(a: CopyApplyArgs): Promise<{ committed: boolean;
       } catch (e) {
         await filesDelete(ctx, added)
         throw e
+      } finally {
+        for (const c of lanes.slice(1)) ctx.duck.release(c)
       }
       const watermark = copied.watermark ?? undefined
       const summary = a.summary(watermark)
