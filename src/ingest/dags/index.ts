@@ -3,7 +3,7 @@ export {
   defineDag, task, TaskSkip, isTaskSkip, dagProblems, retryBackoffMs,
   type DagDefinition, type TaskDefinition, type TaskContext, type TaskLogger, type TaskPolicy, type TriggerRule, type DagServices, type SqlExecutor,
 } from './dag.js'
-export { sqlTask, sqlTemplate, type SqlTaskOptions, type SqlTaskValue } from './sql-task.js'
+export { sqlTask, sqlTemplate, DAG_IDENTITY, type SqlTaskOptions, type SqlTaskValue } from './sql-task.js'
 export { scheduleCreate, zonedDate, type Schedule, type ScheduleSpec } from './schedule.js'
 export { triggerRuleDecide, type TriggerDecision } from './trigger-rules.js'
 export { DagLoader, dagFileImport, type DagsLoadResult, type LoadedDag } from './dag-loader.js'

@@ -16,8 +16,12 @@ export interface SqlTaskOptions extends TaskPolicy {
   readonly dependsOn?: readonly string[]
   readonly triggerRule?: TriggerRule
   readonly description?: string
-  /** The user the statement runs as (default `akko`). */
+  /**
+   * The user the statement runs as, and its roles for the access rules: by default the pipelines' service
+   * account `akko-dags` with role `akko-engineer` (DAG files are code the operator installed, as in Airflow).
+   */
   readonly user?: string
+  readonly roles?: readonly string[]
   readonly catalog?: string
   readonly schema?: string
   /** Rows of a query kept as the task's value (default 100; the rest are counted only). */
@@ -34,16 +38,19 @@ export interface SqlTaskValue {
   readonly updateCount: number | null
 }
 
+/** Who DAG tasks act as unless they say otherwise. */
+export const DAG_IDENTITY = Object.freeze({ user: 'akko-dags', roles: Object.freeze(['akko-engineer']), groups: Object.freeze([] as string[]) })
+
 /** A task running one SQL statement on the engine the orchestrator was given. */
 export function sqlTask(o: SqlTaskOptions): TaskDefinition {
-  const { sql, user, catalog, schema, maxRows = 100, ...rest } = o
+  const { sql, user, roles, catalog, schema, maxRows = 100, ...rest } = o
   return {
     ...rest,
     async run(ctx): Promise<SqlTaskValue> {
       const engine = ctx.services.engine
       if (!engine) throw new AkkoError('NOT_SUPPORTED', `Task ${ctx.taskId} runs SQL, but the orchestrator was created without an engine (services.engine)`)
       const text = sqlTemplate(typeof sql === 'function' ? await sql(ctx) : sql, ctx)
-      const session: Session = { user: user ?? 'akko', catalog, schema, properties: {}, preparedStatements: {}, source: `akko-dags:${ctx.dagId}` }
+      const session: Session = { ...DAG_IDENTITY, ...(user ? { user } : {}), ...(roles ? { roles } : {}), catalog, schema, properties: {}, preparedStatements: {}, source: `akko-dags:${ctx.dagId}` }
       ctx.log.info(`running SQL: ${text}`)
       const r = await engine.execute(text, session, { signal: ctx.signal })
       const rows: Json[][] = []
