@@ -75,6 +75,14 @@ describe('banking seed into a PostgreSQL server', () => {
     }
   })
 
+  test('a cancelled seed rolls back its COPY and leaves the previous data', async () => {
+    const before = await digest()
+    const ac = new AbortController()
+    await assert.rejects(bankingSeed(sink, { transactions: ROWS, seed: 6, asOf: AS_OF, signal: ac.signal, onProgress: () => ac.abort() }), { code: 'CANCELLED' })
+    assert.equal(await digest(), before)
+    assert.equal((await bankingSeed(sink, { transactions: ROWS, seed: 5, asOf: AS_OF })).skipped, true, 'the connection is usable afterwards')
+  })
+
   test('an unreachable server is CONNECTOR_ERROR without the password', async () => {
     await assert.rejects(bankingSinkPostgres(new Secret('postgres://app:s3cr3t-pw@127.0.0.1:1/bank')), (e: Error & { code?: string; details?: unknown }) => {
       assert.equal(e.code, 'CONNECTOR_ERROR')

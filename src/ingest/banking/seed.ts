@@ -15,6 +15,7 @@ import { copyChunks, type CopyChunk } from './copy-text.js'
 import type { BankingDimensions } from './dimensions.js'
 import { bankingGenerate, bankingOptionsResolve, type BankingGenerateOptions, type BankingResolvedOptions } from './generator.js'
 import type { BankingSink, BankingSinkTx } from './sink.js'
+import type { BankingTransaction } from './transactions.js'
 import { ACCOUNTS, BANKING_PG_SCHEMA, CARDS, CUSTOMERS, RAW_TRANSACTIONS, SEED_MARKER_DDL, bankingTableDdl, merchantsTable, type BankingTable } from './tables.js'
 
 /** Bumped whenever the generator's output for the same options changes, so an old seed is not mistaken for a new one. */
@@ -104,7 +105,7 @@ async function sameSeed(tx: BankingSinkTx, wanted: BankingResolvedOptions, asOfG
   return same ? Object.freeze(stored) : undefined
 }
 
-async function load(tx: BankingSinkTx, dims: BankingDimensions, transactions: Iterable<import('./transactions.js').BankingTransaction>, o: BankingResolvedOptions, opts: BankingSeedOptions): Promise<{ counts: Record<string, number>; fraud: number }> {
+async function load(tx: BankingSinkTx, dims: BankingDimensions, transactions: Iterable<BankingTransaction>, o: BankingResolvedOptions, opts: BankingSeedOptions): Promise<{ counts: Record<string, number>; fraud: number }> {
   const merchants = merchantsTable(Math.floor(o.asOf.getTime() / DAY_MS) * DAY_MS - o.days * DAY_MS)
   const tables = [CUSTOMERS, ACCOUNTS, CARDS, merchants, RAW_TRANSACTIONS].map(t => `${BANKING_PG_SCHEMA}.${t.name}`)
   await tx.query(`TRUNCATE ${tables.join(', ')}`)
