@@ -238,13 +238,17 @@ class Pipeline implements CdcPipeline {
   async #loop(events: AsyncGenerator<ReplicationEvent>): Promise<void> {
     const interval = this.#opts.flushIntervalMs ?? 1000
     let next: Promise<IteratorResult<ReplicationEvent>> | undefined
+    let wake: Promise<undefined> | undefined
     let lastStatus = 0
     try {
       for (;;) {
         if (this.#stopping) break
         next ??= events.next()
         const timeout = this.#batchTxs.length ? Math.max(0, this.#batchStartedAt + interval - Date.now()) : 1000
-        const r = await Promise.race([next, sleep(Math.min(timeout, 1000)).then(() => undefined), new Promise<undefined>(res => (this.#wakeLoop = () => res(undefined)))])
+        let timer: NodeJS.Timeout | undefined
+        const tick = new Promise<undefined>(res => (timer = setTimeout(res, Math.min(timeout, 1000), undefined)))
+        wake ??= new Promise<undefined>(res => (this.#wakeLoop = () => res(undefined)))
+        const r = await Promise.race([next, tick, wake]).finally(() => clearTimeout(timer))
         if (r !== undefined) {
           next = undefined
           if (r.done) throw new AkkoError('CONNECTOR_ERROR', `The server ended the replication stream of ${this.#slot}`)
