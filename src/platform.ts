@@ -2,7 +2,7 @@
  * The composition root: the only place that chooses implementations from the configuration and wires
  * layers together. Everything else receives its collaborators as constructor arguments.
  */
-import { AkkoError, type AkkoConfig, type Logger } from './core/index.js'
+import { AkkoError, type AkkoConfig, type Logger, type Secret } from './core/index.js'
 import {
   DuckRuntime, IcebergCatalog, openMetastore, openObjectStore,
   type Metastore, type ObjectStore, type TableContext,
@@ -78,8 +78,18 @@ export interface Platform {
   readonly audit: AuditTrail
   /** The DAG orchestrator (DAG files from AKKO_DAGS_DIR); its scheduler runs while `akko serve` runs. */
   readonly orchestrator: Orchestrator
+  /** The database behind a PostgreSQL catalog (`postgresql` by default), shared with the engine's connector. */
+  postgresql(catalog?: string): PostgresqlSource
   /** Closes everything in reverse order of opening; safe to call twice. */
   close(): Promise<void>
+}
+
+/** A configured PostgreSQL database: the client the engine reads through, and its URL when it is a server. */
+export interface PostgresqlSource {
+  readonly catalog: string
+  readonly client: PostgresqlClient
+  /** Absent for the embedded PGlite database (reach it through `client.embedded()`). */
+  readonly url?: Secret
 }
 
 /** Opens the metastore and the object store and builds the services on them. */
@@ -105,6 +115,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   let audit: AuditTrail
   let policy: PolicyProvider
   let engine: AkkoQueryEngine
+  const sources = new Map<string, PostgresqlSource>()
   try {
     audit = await auditTrailOpen({
       metastore, log,
@@ -124,16 +135,21 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const policyClosable = { close: async () => policy.close() }
   try {
-    engine = await platformEngineCreate(cfg, log, catalog, tables, { policy, audit, metastore })
+    engine = await platformEngineCreate(cfg, log, catalog, tables, { policy, audit, metastore }, sources)
   } catch (e) {
     await closeInOrder([policyClosable, auditClosable, duckClosable, store, metastore])
     throw e
+  }
+  const postgresql = (name = 'postgresql'): PostgresqlSource => {
+    const src = sources.get(name)
+    if (!src) throw new AkkoError('NOT_FOUND', `No PostgreSQL catalog named ${name} is configured (catalogs: ${[...sources.keys()].join(', ')})`, { catalog: name })
+    return src
   }
   let orchestrator: Orchestrator
   try {
     orchestrator = await orchestratorCreate({
       metastore, dagsDirs: [cfg.dagsDir], log,
-      services: { engine, catalog, tables, metastore, store, log },
+      services: { engine, catalog, tables, metastore, store, log, postgresql },
     })
   } catch (e) {
     await closeInOrder([engine, policyClosable, auditClosable, duckClosable, store, metastore])
@@ -153,6 +169,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     policy,
     audit,
     orchestrator,
+    postgresql,
     close: () => (closed ??= closeInOrder([orchestratorClosable, engine, policyClosable, auditClosable, duckClosable, store, metastore])),
   }
 }
@@ -188,6 +205,7 @@ const AKKO_VERSION = '0.1.0'
 async function platformEngineCreate(
   cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext,
   gov: { policy: PolicyProvider; audit: AuditTrail; metastore: Metastore },
+  sources: Map<string, PostgresqlSource>,
 ): Promise<AkkoQueryEngine> {
   const sandbox = sandboxDefaults(cfg.home)
   const localWarehouse = /^s3a?:\/\//.test(cfg.warehouse) ? [] : [cfg.warehouse]
@@ -199,6 +217,7 @@ async function platformEngineCreate(
         ? await postgresqlServerConnect(pc.url.reveal(), { catalog: pc.name })
         : postgresqlLazy({ display: `embedded PGlite (${join(cfg.home, 'postgresql')})`, secrets: [] }, () => postgresqlEmbeddedOpen(join(cfg.home, 'postgresql')))
       clients.push(client)
+      sources.set(pc.name, { catalog: pc.name, client, ...(pc.url ? { url: pc.url } : {}) })
       connectors.push(postgresqlConnectorCreate({ catalog: pc.name, client, log }))
     }
     const engine = await createQueryEngine({

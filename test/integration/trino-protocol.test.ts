@@ -75,7 +75,7 @@ let server: RunningServer
 
 before(async () => {
   engine = new FakeEngine()
-  gateway = trinoGateway({ engine, log: silentLogger, version: '0.1.0', queries: { pageRows: 4096, maxWaitMs: 200, abandonAfterMs: 400, retainMs: 60_000 } })
+  gateway = trinoGateway({ engine, log: silentLogger, version: '0.1.0', impersonate: async () => ({ groups: [], roles: [] }), queries: { pageRows: 4096, maxWaitMs: 200, abandonAfterMs: 400, retainMs: 60_000 } })
   const app = httpAppCreate({ authenticate: bearerTokenAuthenticator(new Secret(TOKEN)), log: silentLogger, mounts: [gateway.mount] })
   server = await httpServerStart(app, { host: '127.0.0.1', port: 0 })
 })

@@ -96,7 +96,7 @@ function serverRunner(client: TrinoClient): SqlRunner {
 
 /** The engine in-process, with the session kept here as a server's client would keep it. */
 function embeddedRunner(engine: import('../../engine/engine.js').QueryEngine, start: { user: string; roles: readonly string[]; catalog?: string; schema?: string }): SqlRunner {
-  let session: Session = { user: start.user, roles: start.roles, groups: [], catalog: start.catalog, schema: start.schema, properties: {}, preparedStatements: {}, source: 'akko-cli' }
+  let session: Session = { user: start.user, roles: start.roles, groups: [], auditSource: 'cli', catalog: start.catalog, schema: start.schema, properties: {}, preparedStatements: {}, source: 'akko-cli' }
   return {
     async run(s, signal) {
       const r = await engine.execute(s, session, { signal })

@@ -50,7 +50,7 @@ export function sqlTask(o: SqlTaskOptions): TaskDefinition {
       const engine = ctx.services.engine
       if (!engine) throw new AkkoError('NOT_SUPPORTED', `Task ${ctx.taskId} runs SQL, but the orchestrator was created without an engine (services.engine)`)
       const text = sqlTemplate(typeof sql === 'function' ? await sql(ctx) : sql, ctx)
-      const session: Session = { ...DAG_IDENTITY, ...(user ? { user } : {}), ...(roles ? { roles } : {}), catalog, schema, properties: {}, preparedStatements: {}, source: `akko-dags:${ctx.dagId}` }
+      const session: Session = { ...DAG_IDENTITY, ...(user ? { user } : {}), ...(roles ? { roles } : {}), catalog, schema, properties: {}, preparedStatements: {}, source: `akko-dags:${ctx.dagId}`, auditSource: 'dag' }
       ctx.log.info(`running SQL: ${text}`)
       const r = await engine.execute(text, session, { signal: ctx.signal })
       const rows: Json[][] = []

@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono'
 import { AkkoError, type Logger } from '../../core/index.js'
 import type { QueryEngine } from '../../engine/index.js'
-import type { HttpEnv, HttpMount } from '../http/index.js'
+import { remoteAddress, type HttpEnv, type HttpMount } from '../http/index.js'
 import { trinoErrorResponse } from './errors.js'
 import { TrinoQueryRegistry, type QueryRegistryOptions } from './registry.js'
 import { headerPrefixOf, sessionForRequest, type ImpersonationCheck } from './session-headers.js'
@@ -51,7 +51,7 @@ export function trinoGateway(opts: TrinoGatewayOptions): TrinoGateway {
 
   app.post('/statement', async c => {
     const get = (name: string): string | undefined => c.req.header(name)
-    const session = await sessionForRequest(get, c.get('identity'), opts.impersonate)
+    const session = await sessionForRequest(get, c.get('identity'), opts.impersonate, remoteAddress(c))
     // The body is raw SQL whatever the Content-Type says (clients differ).
     const sql = new TextDecoder('utf-8').decode(await c.req.arrayBuffer())
     if (sql.trim() === '') throw new AkkoError('INVALID_REQUEST', 'SQL statement is empty')

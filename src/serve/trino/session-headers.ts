@@ -54,8 +54,8 @@ export type ImpersonationCheck = (identity: Identity, user: string) => Promise<{
  * identity's groups and roles when it is that identity, else only when `impersonate` allows it. With
  * authentication off, the header's user is taken as is.
  */
-export async function sessionForRequest(get: HeaderGetter, identity: Identity, impersonate?: ImpersonationCheck): Promise<Session> {
-  const session = sessionFromHeaders(get, identity)
+export async function sessionForRequest(get: HeaderGetter, identity: Identity, impersonate?: ImpersonationCheck, remote?: string): Promise<Session> {
+  const session: Session = { ...sessionFromHeaders(get, identity), authenticatedUser: identity.subject, auditSource: 'trino', ...(remote ? { remote } : {}) }
   if (identity.method === 'none' || session.user === identity.subject) return session
   if (!impersonate) {
     throw new AkkoError('PERMISSION_DENIED', `Access Denied: User ${identity.subject} cannot impersonate user ${session.user}`, { user: identity.subject, target: session.user })

@@ -20,6 +20,8 @@ export interface PostgresqlClient {
   readonly query: PostgresqlQuery
   /** Runs `fn` inside `BEGIN READ ONLY … COMMIT` on one connection; any throw rolls back and is rethrown. */
   readTransaction<T>(fn: (query: PostgresqlQuery) => Promise<T>): Promise<T>
+  /** The embedded database itself (PGlite admits one handle per directory: writers such as loaders share it). */
+  embedded?(): Promise<import('@electric-sql/pglite').PGlite | undefined>
   close(): Promise<void>
 }
 

@@ -24,6 +24,7 @@ export async function postgresqlEmbeddedOpen(dir: string): Promise<PostgresqlCli
   return {
     endpoint: { display: `embedded PGlite (${dir})`, secrets: [] },
     query: run(db),
+    embedded: async () => db,
     readTransaction: (fn) =>
       db.transaction(async (tx) => {
         await tx.query('SET TRANSACTION READ ONLY')

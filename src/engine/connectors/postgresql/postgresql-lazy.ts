@@ -20,6 +20,10 @@ export function postgresqlLazy(endpoint: PostgresqlEndpoint, open: () => Promise
     async readTransaction(fn) {
       return (await get()).readTransaction(fn)
     },
+    async embedded() {
+      const c = await get()
+      return c.embedded ? c.embedded() : undefined
+    },
     async close() {
       if (client) await (await client.catch(() => undefined))?.close()
     },
