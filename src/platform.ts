@@ -42,7 +42,7 @@ import {
   type TokenVerifier,
 } from './govern/index.js'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
-import { orchestratorCreate, type Orchestrator } from './ingest/index.js'
+import { bankingFraudDag, orchestratorCreate, type Orchestrator } from './ingest/index.js'
 import {
   createQueryEngine,
   icebergConnector,
@@ -151,6 +151,8 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
       metastore, dagsDirs: [cfg.dagsDir], log,
       services: { engine, catalog, tables, metastore, store, log, postgresql },
     })
+    // The built-in demo flow; `akko demo banking-fraud` runs it, `akko dags trigger` can too.
+    await orchestrator.register(bankingFraudDag())
   } catch (e) {
     await closeInOrder([engine, policyClosable, auditClosable, duckClosable, store, metastore])
     throw e

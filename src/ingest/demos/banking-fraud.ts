@@ -31,6 +31,8 @@ export interface BankingFraudDagOptions {
   readonly defaultRows?: number
   /** Seed progress, for a CLI progress bar. */
   readonly onSeedProgress?: (p: BankingSeedProgress) => void
+  /** Each task's value when it succeeds, for a CLI summary. */
+  readonly onTaskValue?: (taskId: string, value: Readonly<Record<string, unknown>>) => void
 }
 
 /** Reads `services.postgresql` (a function giving the catalog's database, as the platform provides it). */
@@ -66,7 +68,9 @@ export function bankingFraudTasks(o: BankingFraudDagOptions = {}): TaskDefinitio
         ...(o.onSeedProgress ? { onProgress: o.onSeedProgress } : {}),
       })
       ctx.log.info(report.skipped ? 'already seeded with these options: nothing written' : `seeded ${report.rows.raw_transactions} transactions (${report.fraudRows} fraudulent)`, { rows: report.rows })
-      return { skipped: report.skipped, rows: report.rows, fraudRows: report.fraudRows }
+      const value = { skipped: report.skipped, rows: report.rows, fraudRows: report.fraudRows }
+      o.onTaskValue?.('seed', value)
+      return value
     },
   })
   const dimensions = task({
@@ -87,6 +91,7 @@ export function bankingFraudTasks(o: BankingFraudDagOptions = {}): TaskDefinitio
         ctx.log.info(`${t}: ${r.committed ? r.strategy : 'no change'}`)
         out[t] = { committed: r.committed, strategy: r.strategy }
       }
+      o.onTaskValue?.('replicate_dimensions', out)
       return out
     },
   })
@@ -107,6 +112,7 @@ export function bankingFraudTasks(o: BankingFraudDagOptions = {}): TaskDefinitio
         if (statement === sql.merge) merged = r.updateCount ?? 0
       }
       ctx.log.info(`MERGE: ${merged} rows inserted or updated`)
+      o.onTaskValue?.('replicate_transactions', { merged })
       return { merged }
     },
   })
