@@ -140,6 +140,15 @@ describe('replicateBatch from the embedded PostgreSQL (PGlite)', () => {
     await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_dates', target, mode: 'full' }), /0044-03-15 BC \(a BC or infinite date\/timestamp\) has no Iceberg representation/)
     await exec(`UPDATE old_dates SET d = 'infinity'`)
     await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_dates', target, mode: 'full' }), /infinity/)
+    await exec(`CREATE TABLE old_ts (id int PRIMARY KEY, ts timestamp, tz timestamptz); INSERT INTO old_ts VALUES (1, '2024-01-01 10:00:00', '-infinity')`)
+    const ts = { namespace: ['rep'], name: 'old_ts' }
+    await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_ts', target: ts, mode: 'full' }), /-infinity \(a BC or infinite date\/timestamp\)/)
+    // (DuckDB's CSV reader would read this one as NULL if the column were read typed.)
+    await exec(`UPDATE old_ts SET tz = '0044-03-15 10:00:00+00 BC'`)
+    await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_ts', target: ts, mode: 'full' }), /0044-03-15 10:00:00\+00 BC/)
+    await exec(`UPDATE old_ts SET tz = now(), ts = '0044-03-15 10:00:00 BC'`)
+    await assert.rejects(replicateBatch({ tables: t, source: { client: pg }, table: 'old_ts', target: ts, mode: 'full' }), /0044-03-15 10:00:00 BC/)
+    assert.equal((await tableLoad(t, ts)).metadata.snapshots.length, 0)
     assert.equal((await tableLoad(t, target)).metadata.snapshots.length, 0, 'nothing was committed')
   })
 
