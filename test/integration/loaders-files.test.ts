@@ -173,6 +173,9 @@ describe('loading files into Iceberg tables', () => {
     assert.equal(r.rows, 4)
     assert.deepEqual(r.badRows, [{ file: location, row: 3, column: 'amount', reason: "column amount: '1.005' is not a decimal(12,2)" }])
     assert.deepEqual((await rowsOf(ident)).map(x => [x.id, plain(x.amount)]), [[1n, '1.50'], [2n, '3.00'], [4n, '6.00'], [5n, '7.50']])
+    const wrong = join(dir, 'wrong.parquet')
+    await t.duck.withConnection(c => c.run(`COPY (SELECT 1 AS id, true AS amount) TO '${wrong}' (FORMAT parquet)`))
+    await assert.rejects(loadFiles(t, { table: ident, files: [wrong] }), /Column 'amount' of .*wrong\.parquet is BOOLEAN, which does not convert to decimal\(12,2\)/)
   })
 
   test('several files in one commit; a bad row names its file', async () => {

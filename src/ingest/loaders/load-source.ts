@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { AkkoError } from '../../core/index.js'
+import { icebergTypeToTrino } from '../../engine/index.js'
 import {
   icebergToDuckType, sqlIdent, tableAppend, tableName,
   type Schema, type StructField, type TableContext, type TableIdent,
@@ -15,7 +16,7 @@ import { sourceColumns, sourceRowsSql, fileError, type CsvOptions, type LoadForm
 import { inferColumns } from './infer-columns.js'
 import { loadSchemaBuild, loadTargetCreate, loadTargetSchema, loadTargetState } from './table-target.js'
 import type { BadRow, LoadReport, LoadTargetOptions } from './types.js'
-import { castSql, rowProblemSql, type ColumnBinding } from './validate.js'
+import { castSql, rowProblemSql, typedSourceFits, type ColumnBinding } from './validate.js'
 
 /** Where a bad row is, for its report line: `{ file, row }` for files, `{ page, row }` for HTTP. */
 export type RowLocator = (file: SourceFile, row: number) => Pick<BadRow, 'file' | 'page' | 'row'>
@@ -104,7 +105,9 @@ function bindAll(req: LoadSourcesRequest, schema: Schema, columns: readonly Sour
       const field = schema.fields.find(x => x.name === source.name) ?? uniqueFold(schema.fields, source.name)
       if (!field) unknown.push(source.name)
       else if (out.some(b => b.field.id === field.id)) throw new AkkoError('INVALID_ARGUMENT', `${f.display} has two columns for table column '${field.name}'`, { file: f.display, column: field.name })
-      else out.push({ field, source })
+      else if (!typedSourceFits(source, field.type)) {
+        throw new AkkoError('INVALID_ARGUMENT', `Column '${source.name}' of ${f.display} is ${source.duckType!.toString()}, which does not convert to ${icebergTypeToTrino(field.type)} (column '${field.name}' of ${tableName(req.ident)})`, { file: f.display, column: field.name })
+      } else out.push({ field, source })
     }
     if (unknown.length > 0 && (req.onUnknownColumns ?? 'fail') === 'fail') {
       throw new AkkoError('COLUMN_NOT_FOUND',

@@ -87,6 +87,35 @@ function lossyNumeric(b: ColumnBinding, type: IcebergType): boolean {
   return fractional && (type === 'int' || type === 'long' || (typeof type === 'string' && type.startsWith('decimal')))
 }
 
+const NUMERIC = new Set([
+  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+])
+const TIMESTAMPS = new Set([DuckDBTypeId.DATE, DuckDBTypeId.TIMESTAMP, DuckDBTypeId.TIMESTAMP_S, DuckDBTypeId.TIMESTAMP_MS, DuckDBTypeId.TIMESTAMP_NS, DuckDBTypeId.TIMESTAMP_TZ])
+
+/**
+ * Whether a typed source column (Parquet) can feed a column of `type` at all: numbers into numbers, dates and
+ * timestamps into timestamps, like into like, anything into strings, text into anything (checked per value).
+ * DuckDB would cast more (booleans to integers, timestamps to dates): those lose meaning or data, so a load
+ * refuses them before reading a row.
+ */
+export function typedSourceFits(source: SourceColumn, type: IcebergType): boolean {
+  const id = source.duckType?.typeId
+  if (source.kind !== 'typed' || id === undefined || id === DuckDBTypeId.VARCHAR || type === 'string') return true
+  if (typeof type !== 'string') {
+    if (type.type === 'list') return id === DuckDBTypeId.LIST || id === DuckDBTypeId.ARRAY
+    if (type.type === 'map') return id === DuckDBTypeId.MAP
+    return id === DuckDBTypeId.STRUCT
+  }
+  if (type === 'boolean') return id === DuckDBTypeId.BOOLEAN
+  if (type === 'int' || type === 'long' || type === 'float' || type === 'double' || type.startsWith('decimal')) return NUMERIC.has(id)
+  if (type === 'date') return id === DuckDBTypeId.DATE
+  if (type.startsWith('timestamp')) return TIMESTAMPS.has(id)
+  if (type === 'time') return id === DuckDBTypeId.TIME
+  if (type === 'uuid') return id === DuckDBTypeId.UUID
+  return id === DuckDBTypeId.BLOB // binary, fixed[L]
+}
+
 function problem(column: string | null, reasonSql: string): string {
   return `struct_pack(c := ${column === null ? 'NULL::VARCHAR' : sqlString(column)}, r := ${reasonSql})`
 }
