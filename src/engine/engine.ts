@@ -69,6 +69,8 @@ export interface QueryResult {
 
 export interface ExecuteOptions {
   readonly signal?: AbortSignal
+  /** The id the caller already gave the query (the Trino gateway's), so logs, the audit trail and system.runtime.queries agree. */
+  readonly queryId?: string
   /** Called with progress (rows processed so far, state) for protocol stats. */
   readonly onProgress?: (p: { readonly state: QueryState; readonly processedRows: number }) => void
 }

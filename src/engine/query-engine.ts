@@ -94,7 +94,7 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
   async function execute(sql: string, session: Session, eo: ExecuteOptions = {}): Promise<QueryResult> {
     if (closed) throw new AkkoError('INTERNAL', 'Query engine used after close (this is a bug)')
     const startedMs = Date.now()
-    const info = registry.register({ user: session.user, source: session.source, sql })
+    const info = registry.register({ user: session.user, source: session.source, sql, ...(eo.queryId ? { queryId: eo.queryId } : {}) })
     const signal = info.controller.signal
     const onOuterAbort = (): void => info.controller.abort()
     eo.signal?.addEventListener('abort', onOuterAbort, { once: true })

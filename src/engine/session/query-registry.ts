@@ -53,8 +53,9 @@ export class QueryRegistry {
   }
 
   /** Registers a new query in state QUEUED. */
-  register(q: { user: string; source?: string; sql: string }): QueryInfo {
-    const info: QueryInfo = { queryId: queryIdNew(), user: q.user, source: q.source, sql: q.sql, state: 'QUEUED', created: new Date(), rows: 0, controller: new AbortController() }
+  register(q: { user: string; source?: string; sql: string; queryId?: string }): QueryInfo {
+    const id = q.queryId !== undefined && !this.#queries.has(q.queryId) ? q.queryId : queryIdNew()
+    const info: QueryInfo = { queryId: id, user: q.user, source: q.source, sql: q.sql, state: 'QUEUED', created: new Date(), rows: 0, controller: new AbortController() }
     this.#queries.set(info.queryId, info)
     return info
   }

@@ -94,6 +94,7 @@ export class TrinoQuery {
     this.started = engine
       .execute(sql, session, {
         signal: this.abort.signal,
+        queryId: this.id,
         onProgress: p => {
           this.processedRows = Math.max(this.processedRows, p.processedRows)
           if (this.stateValue === 'QUEUED' && p.state !== 'QUEUED') this.markRunning()
