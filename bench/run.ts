@@ -20,10 +20,11 @@ import { governanceCost } from './governance-cost.js'
 import { scanPlanning } from './scan-planning.js'
 import { generatorThroughput } from './generator.js'
 import { replication } from './replication.js'
+import { tokenVerify } from './token-verify.js'
 import type { BenchCase, BenchOptions, Scenario } from './scenario.js'
 import { samplesSummarize, type SampleSummary } from './stats.js'
 
-const SCENARIOS: readonly Scenario[] = [appendThroughput, scanPlanning, commitLatency, engineQueries, engineRoundtrip, enginePaging, generatorThroughput, replication, governanceCost]
+const SCENARIOS: readonly Scenario[] = [appendThroughput, scanPlanning, commitLatency, engineQueries, engineRoundtrip, enginePaging, generatorThroughput, replication, governanceCost, tokenVerify]
 const ROWS: Readonly<Record<string, number>> = { '200k': 200_000, '1m': 1_000_000, '2m': 2_000_000, '10m': 10_000_000 }
 const QUICK_ROWS = 50_000
 
