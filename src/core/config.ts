@@ -21,6 +21,18 @@ export interface PostgresqlCatalogConfig {
   readonly url?: Secret
 }
 
+/** A CDC pipeline: PostgreSQL tables streamed into Iceberg tables by logical replication. */
+export interface CdcPipelineConfig {
+  /** Names the replication slot and publication (`akko_<name>`): lower-case letters, digits, underscores. */
+  readonly name: string
+  /** The source server (wal_level=logical). */
+  readonly url: Secret
+  /** Source `schema.table` (or `table`, schema public) into target `namespace.table`. */
+  readonly tables: readonly { readonly table: string; readonly target: string }[]
+  /** A micro-batch is committed this long after its first transaction at the latest. */
+  readonly flushIntervalMs?: number
+}
+
 /** Limits every query runs under (Trino's query.max-run-time, query.max-memory, result size). */
 export interface QueryConfig {
   readonly maxRunMs: number
@@ -85,6 +97,8 @@ export interface AkkoConfig {
   readonly audit: AuditConfig
   /** Folder of DAG files the orchestrator loads (default `${home}/dags`). */
   readonly dagsDir: string
+  /** CDC pipelines (`cdc:` in akko.yaml), run while `akko serve` runs. */
+  readonly cdcPipelines: readonly CdcPipelineConfig[]
   /** Where the configuration came from, for `akko config`. */
   readonly sources: readonly string[]
 }
@@ -103,6 +117,8 @@ interface RawConfig {
   query?: { maxRunTime?: string | number; maxMemory?: string; maxResultRows?: number | string; maxConcurrent?: number | string; maxQueued?: number | string }
   audit?: { sinkUrl?: string; sinkToken?: string; retentionDays?: number | string }
   dagsDir?: string
+  /** `{ orders: { url: postgres://…, tables: [{ table: public.orders, target: raw.orders }], flushInterval: 1s } }`. */
+  cdc?: Record<string, { url?: string; tables?: unknown; flushInterval?: string | number }>
   security?: {
     demo?: boolean | string; publicUrl?: string; oidcIssuer?: string; oidcAudience?: string; oidcRoleClaims?: string | string[]
     passwordGrant?: boolean | string; basicAuth?: boolean | string; rulesFile?: string; opaUrl?: string; accessTokenTtl?: string | number
@@ -202,6 +218,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
   const query = queryValidate(r.query ?? {}, problems)
   const audit = auditValidate(r.audit ?? {}, problems)
   const security = securityValidate(r.security ?? {}, home, problems)
+  const cdcPipelines = cdcValidate(r.cdc ?? {}, problems)
   if (problems.length) throw new AkkoError('INVALID_CONFIG', `Invalid configuration:\n- ${problems.join('\n- ')}`, { problems })
   return Object.freeze({
     home,
@@ -223,6 +240,7 @@ function validate(r: RawConfig, home: string, sources: string[]): AkkoConfig {
     security,
     audit,
     dagsDir: r.dagsDir ? resolve(home, r.dagsDir) : join(home, 'dags'),
+    cdcPipelines,
     sources: Object.freeze(sources),
   })
 }
@@ -271,6 +289,39 @@ function catalogsValidate(raw: NonNullable<RawConfig['catalogs']>, problems: str
     if (connector !== 'postgresql') problems.push(`catalogs.${name}.connector must be postgresql, got ${JSON.stringify(connector)}`)
     if (c?.url !== undefined && !/^postgres(ql)?:\/\//.test(c.url)) problems.push(`catalogs.${name}.url must be a postgres:// URL`)
     out.push({ name, url: c?.url ? new Secret(c.url) : undefined })
+  }
+  return out
+}
+
+function cdcValidate(raw: NonNullable<RawConfig['cdc']>, problems: string[]): CdcPipelineConfig[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('cdc must be a mapping of pipeline names to { url, tables }')
+    return []
+  }
+  const out: CdcPipelineConfig[] = []
+  for (const [name, c] of Object.entries(raw)) {
+    const where = `cdc.${name}`
+    if (!/^[a-z0-9_]{1,58}$/.test(name)) problems.push(`${where}: a pipeline name must be 1 to 58 lower-case letters, digits or underscores (it names the replication slot akko_${name})`)
+    if (!c || typeof c.url !== 'string' || !/^postgres(ql)?:\/\//.test(c.url)) {
+      problems.push(`${where}.url must be the postgres:// URL of a server with wal_level=logical`)
+      continue
+    }
+    const tables: { table: string; target: string }[] = []
+    if (!Array.isArray(c.tables) || c.tables.length === 0) problems.push(`${where}.tables must be a non-empty list of { table: schema.table, target: namespace.table }`)
+    else {
+      for (const [i, t] of (c.tables as unknown[]).entries()) {
+        const e = t as { table?: unknown; target?: unknown } | null
+        if (typeof e?.table !== 'string' || !/^[^.\s]+(\.[^.\s]+)?$/.test(e.table)) problems.push(`${where}.tables[${i}].table must be schema.table or table, got ${JSON.stringify(e?.table)}`)
+        else if (typeof e.target !== 'string' || !/^[^.\s]+(\.[^.\s]+)+$/.test(e.target)) problems.push(`${where}.tables[${i}].target must be namespace.table, got ${JSON.stringify(e?.target)}`)
+        else tables.push({ table: e.table, target: e.target })
+      }
+    }
+    let flushIntervalMs: number | undefined
+    if (c.flushInterval !== undefined) {
+      flushIntervalMs = durationMs(c.flushInterval)
+      if (flushIntervalMs === undefined) problems.push(`${where}.flushInterval must be a duration such as 500ms or 1s, got ${JSON.stringify(c.flushInterval)}`)
+    }
+    out.push(Object.freeze({ name, url: new Secret(c.url), tables: Object.freeze(tables), ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}) }))
   }
   return out
 }
@@ -334,6 +385,7 @@ export function configForDisplay(cfg: AkkoConfig): Record<string, unknown> {
     audit: { sinkUrl: cfg.audit.sinkUrl ? redactUrl(cfg.audit.sinkUrl) : undefined, sinkToken: cfg.audit.sinkToken ? '***' : undefined, retentionDays: cfg.audit.retentionDays },
     security: { ...cfg.security, opaUrl: cfg.security.opaUrl ? redactUrl(cfg.security.opaUrl) : undefined },
     dagsDir: cfg.dagsDir,
+    cdc: Object.fromEntries(cfg.cdcPipelines.map(p => [p.name, { url: redactUrl(p.url.reveal()), tables: p.tables, flushIntervalMs: p.flushIntervalMs }])),
     sources: cfg.sources,
   }
 }
