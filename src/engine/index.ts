@@ -8,7 +8,7 @@ export type { Connector, TableRef, ScanRequest, ScanContext, PushdownPredicate, 
 export type { StatementContext, StatementHandler } from './statements/statement.js'
 export { createQueryEngine, type QueryEngineOptions, type AkkoQueryEngine } from './query-engine.js'
 export { icebergConnector, icebergTypeToTrino } from './connectors/iceberg-connector.js'
-export { systemConnector, withInformationSchema } from './connectors/system-connector.js'
+export { systemConnector, withInformationSchema, CDC_PIPELINES_OWNER, type CdcPipelineRow, type RuntimeTables } from './connectors/system-connector.js'
 export { sandboxDefaults, type SandboxOptions } from './session/sandbox.js'
 export type { QueryLimits } from './session/run.js'
 export type { QueryInfo } from './session/query-registry.js'

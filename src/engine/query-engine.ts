@@ -11,7 +11,7 @@ import { AkkoError, type Logger } from '../core/index.js'
 import { auditNone, type AuditReader, type AuditRecorder, type PolicyProvider } from '../govern/index.js'
 import type { IcebergCatalog, TableContext } from '../storage/index.js'
 import type { Connector, ScanContext, TableRef } from './connectors/connector.js'
-import { systemConnector, withInformationSchema } from './connectors/system-connector.js'
+import { systemConnector, withInformationSchema, type RuntimeTables } from './connectors/system-connector.js'
 import type { ExecuteOptions, QueryEngine, QueryResult, Session } from './engine.js'
 import { GOVERNED_SOURCE } from './governance/governed-relation.js'
 import { AccessRecord, QueryAccess, type IdentityResolver } from './governance/query-access.js'
@@ -53,6 +53,8 @@ export interface QueryEngineOptions {
    * Absent (or unknown user): the owner is known by name only, so rules matching roles or groups do not apply to it.
    */
   readonly resolveIdentity?: IdentityResolver
+  /** Rows of `system.runtime` tables other layers provide (`cdc_pipelines`). */
+  readonly runtimeTables?: RuntimeTables
 }
 
 /** The engine with its operational extras (cancel by id, the query list). */
@@ -83,7 +85,7 @@ export async function createQueryEngine(opts: QueryEngineOptions): Promise<AkkoQ
   const catalogs = new Map<string, Connector>()
   const all = (): Connector[] => [...catalogs.values()]
   for (const c of opts.connectors) catalogs.set(c.catalog, withInformationSchema(c))
-  catalogs.set('system', withInformationSchema(systemConnector({ queries: () => registry.list(), catalogs: all, audit: opts.auditReader })))
+  catalogs.set('system', withInformationSchema(systemConnector({ queries: () => registry.list(), catalogs: all, audit: opts.auditReader, runtimeTables: opts.runtimeTables })))
   const recorder = opts.audit ?? auditNone
   const handlers = opts.handlers ?? []
   // Private paths no error message may show: the sandbox's directories and the home they live in.

@@ -46,11 +46,33 @@ function virtualConnector(catalog: string, kind: Connector['kind'], schemas: Rea
   }
 }
 
+/** One CDC pipeline as `system.runtime.cdc_pipelines` lists it (times are ISO-8601 strings). */
+export interface CdcPipelineRow {
+  readonly name: string
+  readonly state: string
+  readonly lagMs: number
+  readonly lastAppliedLsn: string | null
+  readonly lastAppliedCommitTime: string | null
+  readonly rowsApplied: number
+  readonly transactionsApplied: number
+  readonly error: string | null
+}
+
+/** Tables of `system.runtime` whose rows other layers provide. */
+export interface RuntimeTables {
+  /** `system.runtime.cdc_pipelines` (empty when absent). */
+  readonly cdcPipelines?: () => readonly CdcPipelineRow[]
+}
+
+/** The service identity CDC pipelines run as: their rows are visible to whoever may view that user's queries. */
+export const CDC_PIPELINES_OWNER = 'akko-cdc'
+
 /** The `system` catalog. `queries` lists the registry; `catalogs` the engine's connectors; `audit` reads the trail. */
 export function systemConnector(opts: {
   readonly queries: () => readonly QueryInfo[]
   readonly catalogs: () => readonly Connector[]
   readonly audit?: AuditReader
+  readonly runtimeTables?: RuntimeTables
   readonly nodeId?: string
   readonly version?: string
 }): Connector {
@@ -68,6 +90,21 @@ export function systemConnector(opts: {
             out.push([q.queryId, q.state, q.user, q.source ?? null, q.sql, q.error ?? null, q.created, q.started ?? null, q.ended ?? null, q.rows])
           }
           return out
+        },
+      },
+      cdc_pipelines: {
+        columns: [
+          col.varchar('name'), col.varchar('state'), col.bigint('lag_ms'), col.varchar('last_applied_lsn'), col.timestamptz('last_applied_commit_time'),
+          col.bigint('rows_applied'), col.bigint('transactions_applied'), col.varchar('error'),
+        ],
+        // Visible under the rule of system.runtime.queries, the pipelines being owned by their service identity.
+        rows: async ctx => {
+          const list = opts.runtimeTables?.cdcPipelines?.() ?? []
+          if (list.length === 0 || !(await accessOf(ctx).canViewQuery(CDC_PIPELINES_OWNER))) return []
+          return list.map(p => [
+            p.name, p.state, Math.round(p.lagMs), p.lastAppliedLsn, p.lastAppliedCommitTime === null ? null : new Date(p.lastAppliedCommitTime),
+            p.rowsApplied, p.transactionsApplied, p.error,
+          ])
         },
       },
       nodes: {
