@@ -17,6 +17,7 @@ import {
   noAuthenticator,
   oidcMount,
   dagsApi,
+  cdcApi,
   platformAuthenticator,
   trinoGateway,
   genericErrorResponse,
@@ -42,7 +43,7 @@ import {
   type TokenVerifier,
 } from './govern/index.js'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
-import { bankingFraudDag, orchestratorCreate, type Orchestrator } from './ingest/index.js'
+import { bankingFraudDag, cdcManagerCreate, orchestratorCreate, type CdcManager, type Orchestrator } from './ingest/index.js'
 import {
   createQueryEngine,
   icebergConnector,
@@ -56,6 +57,7 @@ import {
   type Connector,
   type PostgresqlClient,
   type AkkoQueryEngine,
+  type RuntimeTables,
 } from './engine/index.js'
 import { join } from 'node:path'
 
@@ -78,6 +80,8 @@ export interface Platform {
   readonly audit: AuditTrail
   /** The DAG orchestrator (DAG files from AKKO_DAGS_DIR); its scheduler runs while `akko serve` runs. */
   readonly orchestrator: Orchestrator
+  /** The CDC pipelines of `cdc:` in akko.yaml; they run once `cdc.start()` is called (`akko serve` does). */
+  readonly cdc: CdcManager
   /** The database behind a PostgreSQL catalog (`postgresql` by default), shared with the engine's connector. */
   postgresql(catalog?: string): PostgresqlSource
   /** Closes everything in reverse order of opening; safe to call twice. */
@@ -112,6 +116,8 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const duckClosable = { close: async () => duck.close() }
   const tables: TableContext = { catalog, store, duck, log }
+  // Created first (it only reads the configuration) so the engine's system.runtime.cdc_pipelines can list it.
+  const cdc = cdcManagerCreate({ tables, pipelines: cfg.cdcPipelines, log })
   let audit: AuditTrail
   let policy: PolicyProvider
   let engine: AkkoQueryEngine
@@ -135,7 +141,7 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
   }
   const policyClosable = { close: async () => policy.close() }
   try {
-    engine = await platformEngineCreate(cfg, log, catalog, tables, { policy, audit, metastore }, sources)
+    engine = await platformEngineCreate(cfg, log, catalog, tables, { policy, audit, metastore, runtimeTables: { cdcPipelines: () => cdc.status() } }, sources)
   } catch (e) {
     await closeInOrder([policyClosable, auditClosable, duckClosable, store, metastore])
     throw e
@@ -171,8 +177,9 @@ export async function createPlatform(cfg: AkkoConfig, log: Logger): Promise<Plat
     policy,
     audit,
     orchestrator,
+    cdc,
     postgresql,
-    close: () => (closed ??= closeInOrder([orchestratorClosable, engine, policyClosable, auditClosable, duckClosable, store, metastore])),
+    close: () => (closed ??= closeInOrder([cdc, orchestratorClosable, engine, policyClosable, auditClosable, duckClosable, store, metastore])),
   }
 }
 
@@ -206,7 +213,7 @@ const AKKO_VERSION = '0.1.0'
  */
 async function platformEngineCreate(
   cfg: AkkoConfig, log: Logger, catalog: IcebergCatalog, tables: TableContext,
-  gov: { policy: PolicyProvider; audit: AuditTrail; metastore: Metastore },
+  gov: { policy: PolicyProvider; audit: AuditTrail; metastore: Metastore; runtimeTables?: RuntimeTables },
   sources: Map<string, PostgresqlSource>,
 ): Promise<AkkoQueryEngine> {
   const sandbox = sandboxDefaults(cfg.home)
@@ -241,6 +248,7 @@ async function platformEngineCreate(
       policy: gov.policy,
       audit: gov.audit,
       auditReader: gov.audit,
+      ...(gov.runtimeTables ? { runtimeTables: gov.runtimeTables } : {}),
       // A SECURITY DEFINER view's owner reads with that user's roles and groups in the realm.
       resolveIdentity: async user => {
         const u = await userFind(gov.metastore.sql, user).catch(() => undefined)
@@ -358,6 +366,7 @@ export async function startServer(platform: Platform, cfg: AkkoConfig, opts: Sta
     if (trino) closers.push(() => trino.close())
     const api = adminApi({ ...(issuer ? { issuer } : {}), audit: platform.audit, demo })
     api.route('/', dagsApi(platform.orchestrator, { audit: platform.audit }))
+    api.route('/', cdcApi(platform.cdc))
     const app = httpAppCreate({
       authenticate,
       log,

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { audit } from './audit.js'
+import { cdc } from './cdc.js'
 import { config } from './config.js'
 import { dags } from './dags.js'
 import { demo } from './demo.js'
@@ -10,7 +11,7 @@ import { sql } from './sql.js'
 import { clients, groups, roles, users } from './users.js'
 
 /** Every top-level command; add a new one here (one file per command in this folder). */
-export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules, users, groups, roles, clients, audit, dags, demo]
+export const COMMANDS: readonly Command[] = [serve, config, iceberg, sql, rules, users, groups, roles, clients, audit, dags, cdc, demo]
 
 /** The root command: `akko <command>`. */
 export const AKKO: Command = {

@@ -29,6 +29,8 @@ export const serve: Command = {
     }
     io.stdout.write(serverBanner(server).join('\n') + '\n')
     platform.orchestrator.start()
+    // CDC runs under `akko serve` only: other commands open the platform in-process without replicating.
+    platform.cdc.start()
     const signal = await io.waitForShutdown()
     io.stderr.write(`Received ${signal}, shutting down…\n`)
     await platform.orchestrator.stop()
