@@ -13,6 +13,8 @@ import { loadConfig, silentLogger } from '../../src/core/index.js'
 import type { Session } from '../../src/engine/index.js'
 import { cdcDrop, cdcSlotName } from '../../src/ingest/index.js'
 import { createPlatform, startServer, type Platform, type StartedServer } from '../../src/platform.js'
+import { commandRun, type CliIo } from '../../src/cli/command.js'
+import { AKKO } from '../../src/cli/commands/index.js'
 import { allRows } from '../support/engine.js'
 import { tmpHome } from '../support/paths.js'
 import { pgFreshDatabase } from '../support/postgres.js'
@@ -123,6 +125,29 @@ test('GET /api/cdc answers with the pipelines for an authenticated caller, 401 o
   assert.deepEqual(body.pipelines[0]!.tables, [{ table: 'public.orders', target: 'raw.orders' }])
   assert.doesNotMatch(JSON.stringify(body), /postgres:\/\//, 'the source URL is not shown')
   assert.equal((await fetch(`${server.url}/api/cdc`)).status, 401)
+})
+
+test('akko cdc status asks the server (the admin token of AKKO_HOME for a local one); json and table output', async () => {
+  const run = async (args: string[]) => {
+    let stdout = ''
+    let stderr = ''
+    const io: CliIo = {
+      stdout: { write: (x: string) => (stdout += x) }, stderr: { write: (x: string) => (stderr += x) },
+      env: { AKKO_HOME: home }, cwd: home, waitForShutdown: () => new Promise(() => undefined),
+    }
+    const code = await commandRun(AKKO, args, io, ['akko'])
+    return { code, stdout, stderr }
+  }
+  const json = await run(['cdc', 'status', '--server', server.url, '--format', 'json'])
+  assert.equal(json.code, 0, json.stderr)
+  const body = JSON.parse(json.stdout) as { pipelines: { name: string; state: string; rowsApplied: number }[] }
+  assert.deepEqual(body.pipelines.map(p => [p.name, p.state]), [[NAME, 'streaming']])
+  const table = await run(['cdc', 'status', '--server', server.url])
+  assert.equal(table.code, 0, table.stderr)
+  assert.match(table.stdout, /^name\s+state\s+lag_ms\s+last_applied_lsn/)
+  assert.match(table.stdout, new RegExp(`${NAME}\\s+streaming\\s+\\d+\\s+[0-9A-F]+/[0-9A-F]+`))
+  const denied = await run(['cdc', 'status', '--server', server.url, '--token', 'wrong'])
+  assert.equal(denied.code, 1)
 })
 
 test('a killed replication connection is restarted, and the changes around it arrive exactly once', async () => {
