@@ -3,13 +3,12 @@
  * pipelines; by default the one at AKKO_HOST:AKKO_PORT); `drop` removes a pipeline's replication slot and
  * publication from its source server (the Iceberg tables stay).
  */
-import { readFile } from 'node:fs/promises'
-import { loadConfig, redactUrl, type AkkoConfig } from '../../core/index.js'
+import { loadConfig, redactUrl } from '../../core/index.js'
 import { cdcDrop } from '../../ingest/index.js'
-import { adminTokenPath, cdcApiStatus } from '../../serve/index.js'
+import { cdcApiStatus } from '../../serve/index.js'
 import { EXIT_OK, usageError, type Command } from '../command.js'
 import { FORMAT_OPTION, outputJson, outputRows } from '../output.js'
-import { envWithHome, HOME_OPTION } from './shared.js'
+import { envWithHome, HOME_OPTION, localAdminToken } from './shared.js'
 
 const status: Command = {
   name: 'status',
@@ -67,18 +66,3 @@ export const cdc: Command = {
   subcommands: new Map([status, drop].map(c => [c.name, c])),
 }
 
-/** The admin token is only sent to a server on this machine: it is the local platform's master key. */
-async function localAdminToken(server: string, cfg: AkkoConfig): Promise<string | undefined> {
-  let host: string
-  try {
-    host = new URL(server).hostname
-  } catch {
-    throw usageError(`--server must be a URL such as http://127.0.0.1:8080; got "${server}"`)
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && host !== cfg.host) return undefined
-  try {
-    return (await readFile(adminTokenPath(cfg.home), 'utf8')).trim() || undefined
-  } catch {
-    return undefined
-  }
-}

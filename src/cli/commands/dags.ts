@@ -4,15 +4,14 @@
  * metastore admits one process: stop `akko serve` first, or use `--server`). In-process, `trigger --wait` runs the
  * DAG's queued runs here until the triggered one has finished.
  */
-import { readFile } from 'node:fs/promises'
-import { AkkoError, loadConfig, type AkkoConfig } from '../../core/index.js'
+import { AkkoError, loadConfig } from '../../core/index.js'
 import { orchestratorCreate, type DagRun, type JsonObject, type Orchestrator } from '../../ingest/index.js'
-import { adminTokenPath, DagsApiClient, type DagsOperations } from '../../serve/index.js'
+import { DagsApiClient, type DagsOperations } from '../../serve/index.js'
 import type { Platform } from '../../platform.js'
 import { EXIT_ERROR, EXIT_OK, usageError, type CliIo, type Command, type CommandArgs, type ExitCode, type OptionSpec } from '../command.js'
 import { FORMAT_OPTION, outputJson, outputRows } from '../output.js'
 import { progressBar } from '../progress.js'
-import { envWithHome, HOME_OPTION, withPlatform } from './shared.js'
+import { envWithHome, HOME_OPTION, withPlatform, localAdminToken } from './shared.js'
 
 const CONNECTION: Record<string, OptionSpec> = {
   server: { type: 'string', valueName: '<url>', description: 'Talk to this running server (e.g. http://127.0.0.1:8080) instead of opening AKKO_HOME in-process' },
@@ -285,18 +284,3 @@ function jsonObject(v: Values[string], flag: string): JsonObject | undefined {
 /** Who triggers from the in-process CLI: the operating-system user. */
 const cliUser = (io: CliIo): string => `cli:${io.env.USER ?? 'unknown'}`
 
-/** The admin token is only sent to a server on this machine: it is the local platform's master key. */
-async function localAdminToken(server: string, cfg: AkkoConfig): Promise<string | undefined> {
-  let host: string
-  try {
-    host = new URL(server).hostname
-  } catch {
-    throw usageError(`--server must be a URL such as http://127.0.0.1:8080; got "${server}"`)
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && host !== cfg.host) return undefined
-  try {
-    return (await readFile(adminTokenPath(cfg.home), 'utf8')).trim() || undefined
-  } catch {
-    return undefined
-  }
-}

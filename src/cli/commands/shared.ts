@@ -1,6 +1,8 @@
-import { jsonLogger, loadConfig } from '../../core/index.js'
+import { readFile } from 'node:fs/promises'
+import { jsonLogger, loadConfig, type AkkoConfig } from '../../core/index.js'
 import { createPlatform, type Platform } from '../../platform.js'
-import type { CliIo, OptionSpec } from '../command.js'
+import { adminTokenPath } from '../../serve/index.js'
+import { usageError, type CliIo, type OptionSpec } from '../command.js'
 
 /** `--home`: the AKKO_HOME to use (overrides the environment). */
 export const HOME_OPTION: OptionSpec = { type: 'string', valueName: '<dir>', description: 'AKKO_HOME directory (default: $AKKO_HOME or ./.akko)' }
@@ -21,5 +23,21 @@ export async function withPlatform<T>(io: CliIo, home: string | boolean | undefi
     return await fn(platform)
   } finally {
     await platform.close()
+  }
+}
+
+/** The admin token, read only for a server on this machine: it is the local platform's master key. */
+export async function localAdminToken(server: string, cfg: AkkoConfig): Promise<string | undefined> {
+  let host: string
+  try {
+    host = new URL(server).hostname
+  } catch {
+    throw usageError(`--server must be a URL such as http://127.0.0.1:8080; got "${server}"`)
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && host !== cfg.host) return undefined
+  try {
+    return (await readFile(adminTokenPath(cfg.home), 'utf8')).trim() || undefined
+  } catch {
+    return undefined
   }
 }

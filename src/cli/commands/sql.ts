@@ -7,10 +7,9 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { AkkoError, loadConfig, toAkkoError, type AkkoConfig } from '../../core/index.js'
 import type { ColumnMeta, Session } from '../../engine/index.js'
-import { adminTokenPath } from '../../serve/index.js'
 import { TrinoClient, typeSignatureParse, type ClientResult, type TypeSignature } from '../../serve/index.js'
 import { EXIT_ERROR, EXIT_OK, usageError, type CliIo, type Command, type ExitCode } from '../command.js'
-import { envWithHome, HOME_OPTION, withPlatform } from './shared.js'
+import { envWithHome, HOME_OPTION, withPlatform, localAdminToken } from './shared.js'
 
 const FORMATS = ['ALIGNED', 'CSV', 'CSV_HEADER', 'CSV_UNQUOTED', 'CSV_HEADER_UNQUOTED', 'TSV', 'TSV_HEADER', 'JSON', 'NULL'] as const
 type Format = (typeof FORMATS)[number]
@@ -74,21 +73,6 @@ function parseFormat(v: string | boolean | undefined, fallback: Format): Format 
   return f as Format
 }
 
-/** The admin token is only ever sent to a server on this machine: it is the local platform's master key. */
-async function localAdminToken(server: string, cfg: AkkoConfig): Promise<string | undefined> {
-  let host: string
-  try {
-    host = new URL(server).hostname
-  } catch {
-    throw usageError(`--server must be a URL such as http://127.0.0.1:8080; got "${server}"`)
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && host !== cfg.host) return undefined
-  try {
-    return (await readFile(adminTokenPath(cfg.home), 'utf8')).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
 
 function serverRunner(client: TrinoClient): SqlRunner {
   return { run: (s, signal) => client.query(s, signal) }
