@@ -55,7 +55,7 @@ files = files.filter(f => {
 })
 if (process.exitCode) process.exit(process.exitCode)
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files], {
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', '--test-force-exit', ...files], {
   stdio: 'inherit', cwd: root, env: { ...process.env, AKKO_TEST: '1' },
 })
 child.on('exit', code => {

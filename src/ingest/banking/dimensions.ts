@@ -19,6 +19,8 @@ export interface BankingCustomer {
   readonly fullName: string
   readonly email: string
   readonly country: string
+  /** The country's region (EU, NA, …): what the demo's row filters select on. */
+  readonly region: BankingRegion
   readonly city: string
   /** YYYY-MM-DD. */
   readonly birthDate: string
@@ -39,6 +41,8 @@ export interface BankingAccount {
   readonly status: AccountStatus
   readonly openedAt: number
   readonly balanceCents: number
+  /** The holder's region. */
+  readonly region: BankingRegion
 }
 
 export interface BankingCard {
@@ -114,6 +118,7 @@ function customersBuild(rng: Prng, pools: readonly CountryPool[], countryPick: F
       fullName: `${firstName} ${lastName}`,
       email: `${local}@${rng.pick(EMAIL_DOMAINS)}`,
       country: pool.country.code,
+      region: pool.country.region,
       city: rng.pick(pool.cities),
       birthDate: isoDate(birth),
       segment: s < 0.8 ? 'retail' : s < 0.95 ? 'premium' : 'business',
@@ -141,6 +146,7 @@ function accountsBuild(rng: Prng, customers: readonly BankingCustomer[], asOf: n
         iban: ibanBuild(rng, country.code),
         type, currency: country.currency, status, openedAt,
         balanceCents: status === 'closed' ? 0 : Math.round(rng.logNormal(2500, 1.1) * country.perUsd * 100),
+        region: cu.region,
       }))
       if (type === 'savings') continue
       const nCards = rng.chance(0.25) ? 2 : 1

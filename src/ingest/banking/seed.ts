@@ -19,7 +19,7 @@ import type { BankingTransaction } from './transactions.js'
 import { ACCOUNTS, BANKING_PG_SCHEMA, CARDS, CUSTOMERS, RAW_TRANSACTIONS, SEED_MARKER_DDL, bankingTableDdl, merchantsTable, type BankingTable } from './tables.js'
 
 /** Bumped whenever the generator's output for the same options changes, so an old seed is not mistaken for a new one. */
-export const BANKING_GENERATOR_VERSION = 1
+export const BANKING_GENERATOR_VERSION = 2
 
 const DAY_MS = 86_400_000
 /** Key of the transaction-scoped advisory lock serializing seeds of one database. */

@@ -28,12 +28,12 @@ export const CUSTOMERS = table<BankingCustomer>({
   primaryKey: 'customer_id',
   columns: [
     ['customer_id', 'bigint NOT NULL'], ['first_name', 'text NOT NULL'], ['last_name', 'text NOT NULL'], ['full_name', 'text NOT NULL'],
-    ['email', 'text NOT NULL'], ['country', 'text NOT NULL'], ['city', 'text NOT NULL'], ['birth_date', 'date NOT NULL'],
+    ['email', 'text NOT NULL'], ['country', 'text NOT NULL'], ['region', 'text NOT NULL'], ['city', 'text NOT NULL'], ['birth_date', 'date NOT NULL'],
     ['segment', 'text NOT NULL'], ['created_at', 'timestamptz NOT NULL'], ['updated_at', 'timestamptz NOT NULL'],
   ],
   encode: c => {
     const created = copyInstant(c.createdAt)
-    return `${c.id}\t${copyText(c.firstName)}\t${copyText(c.lastName)}\t${copyText(c.fullName)}\t${copyText(c.email)}\t${c.country}\t${copyText(c.city)}\t${c.birthDate}\t${c.segment}\t${created}\t${created}`
+    return `${c.id}\t${copyText(c.firstName)}\t${copyText(c.lastName)}\t${copyText(c.fullName)}\t${copyText(c.email)}\t${c.country}\t${c.region}\t${copyText(c.city)}\t${c.birthDate}\t${c.segment}\t${created}\t${created}`
   },
 })
 
@@ -44,11 +44,11 @@ export const ACCOUNTS = table<BankingAccount>({
     ['account_id', 'bigint NOT NULL'], ['customer_id', 'bigint NOT NULL'], ['account_number', 'text NOT NULL'], ['iban', 'text'],
     ['account_type', 'text NOT NULL'], ['currency', 'text NOT NULL'],
     ['status', "text NOT NULL CHECK (status IN ('active', 'closed', 'frozen'))"],
-    ['opened_at', 'timestamptz NOT NULL'], ['balance', 'numeric(14,2) NOT NULL'], ['updated_at', 'timestamptz NOT NULL'],
+    ['opened_at', 'timestamptz NOT NULL'], ['balance', 'numeric(14,2) NOT NULL'], ['region', 'text NOT NULL'], ['updated_at', 'timestamptz NOT NULL'],
   ],
   encode: a => {
     const opened = copyInstant(a.openedAt)
-    return `${a.id}\t${a.customerId}\t${a.accountNumber}\t${copyNullable(a.iban)}\t${a.type}\t${a.currency}\t${a.status}\t${opened}\t${copyCents(a.balanceCents)}\t${opened}`
+    return `${a.id}\t${a.customerId}\t${a.accountNumber}\t${copyNullable(a.iban)}\t${a.type}\t${a.currency}\t${a.status}\t${opened}\t${copyCents(a.balanceCents)}\t${a.region}\t${opened}`
   },
 })
 

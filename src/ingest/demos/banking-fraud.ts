@@ -62,11 +62,16 @@ export function bankingFraudTasks(o: BankingFraudDagOptions = {}): TaskDefinitio
       const pglite: PGlite | undefined = src.client.embedded ? await src.client.embedded() : undefined
       const sink = pglite ? await bankingSinkPglite(pglite) : src.url ? await bankingSinkPostgres(src.url) : undefined
       if (!sink) throw new AkkoError('NOT_SUPPORTED', 'The postgresql catalog is neither the embedded database nor a server URL')
-      const report = await bankingSeed(sink, {
-        transactions: rows, seed: seedValue, signal: ctx.signal,
-        ...(ctx.conf.fraudRate !== undefined ? { fraudRate: Number(ctx.conf.fraudRate) } : {}),
-        ...(o.onSeedProgress ? { onProgress: o.onSeedProgress } : {}),
-      })
+      let report
+      try {
+        report = await bankingSeed(sink, {
+          transactions: rows, seed: seedValue, signal: ctx.signal,
+          ...(ctx.conf.fraudRate !== undefined ? { fraudRate: Number(ctx.conf.fraudRate) } : {}),
+          ...(o.onSeedProgress ? { onProgress: o.onSeedProgress } : {}),
+        })
+      } finally {
+        await sink.close()
+      }
       ctx.log.info(report.skipped ? 'already seeded with these options: nothing written' : `seeded ${report.rows.raw_transactions} transactions (${report.fraudRows} fraudulent)`, { rows: report.rows })
       const value = { skipped: report.skipped, rows: report.rows, fraudRows: report.fraudRows }
       o.onTaskValue?.('seed', value)
