@@ -77,6 +77,11 @@ test('akko demo banking-fraud: --no-serve exits 0 when done; a second run duplic
         assert.match(String(pan), /^\*{12}\d{4}$/)
         assert.equal(name, '***')
       }
+      // The replicated dimensions carry the holder's region, so the same rule filters them.
+      assert.deepEqual(await rowsOf(carol, 'SELECT DISTINCT region FROM iceberg.banking.customers'), [['EU']])
+      assert.deepEqual(await rowsOf(carol, 'SELECT DISTINCT region FROM iceberg.banking.accounts'), [['EU']])
+      const dims = await rowsOf(alice, 'SELECT (SELECT count(*) FROM iceberg.banking.customers), (SELECT count(*) FROM postgresql.akko.customers)')
+      assert.equal(dims[0]![0], dims[0]![1])
     } finally {
       second.child.kill('SIGTERM')
     }
