@@ -53,7 +53,7 @@ export function serverBanner(server: StartedServer): string[] {
       : ['  Authentication:           OFF (AKKO_AUTH=none): anyone who can reach the port has full access']),
     ...(server.firstAdmin
       ? server.firstAdmin.password
-        ? [`  First administrator:      ${server.firstAdmin.username} / ${server.firstAdmin.password}   (shown only now: change it with akko users passwd)`]
+        ? [`  First administrator:      ${server.firstAdmin.username} / ${server.firstAdmin.password}   (shown only now: change it with PUT /api/users/${server.firstAdmin.username}/password, or akko users passwd while the server is stopped)`]
         : [`  First administrator:      ${server.firstAdmin.username} (password from AKKO_ADMIN_PASSWORD)`]
       : []),
     ...(server.demo
