@@ -8,7 +8,7 @@ import { cdcDrop } from '../../ingest/index.js'
 import { cdcApiStatus } from '../../serve/index.js'
 import { EXIT_OK, usageError, type Command } from '../command.js'
 import { FORMAT_OPTION, outputJson, outputRows } from '../output.js'
-import { envWithHome, HOME_OPTION, localAdminToken } from './shared.js'
+import { envWithHome, HOME_OPTION, localAdminToken, localServerUrl } from './shared.js'
 
 const status: Command = {
   name: 'status',
@@ -21,7 +21,7 @@ const status: Command = {
   },
   async run({ values }, io) {
     const cfg = loadConfig(envWithHome(io.env, values.home), io.cwd)
-    const server = typeof values.server === 'string' && values.server ? values.server : `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${cfg.port}`
+    const server = typeof values.server === 'string' && values.server ? values.server : localServerUrl(cfg)
     const token = typeof values.token === 'string' && values.token ? values.token : await localAdminToken(server, cfg)
     const r = await cdcApiStatus(server, token)
     if (values.format === 'json') {

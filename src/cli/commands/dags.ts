@@ -5,7 +5,7 @@
  * DAG's queued runs here until the triggered one has finished.
  */
 import { AkkoError, loadConfig } from '../../core/index.js'
-import { orchestratorCreate, type DagRun, type JsonObject, type Orchestrator } from '../../ingest/index.js'
+import type { DagRun, JsonObject, Orchestrator } from '../../ingest/index.js'
 import { DagsApiClient, type DagsOperations } from '../../serve/index.js'
 import type { Platform } from '../../platform.js'
 import { EXIT_ERROR, EXIT_OK, usageError, type CliIo, type Command, type CommandArgs, type ExitCode, type OptionSpec } from '../command.js'
@@ -28,19 +28,7 @@ async function withDags<T>(io: CliIo, values: Values, fn: (ops: DagsOperations, 
     const cfg = loadConfig(envWithHome(io.env, values.home), io.cwd)
     return fn(new DagsApiClient(server, text(values.token) ?? (await localAdminToken(server, cfg))))
   }
-  return withPlatform(io, values.home, async p => {
-    // The platform may already own an orchestrator; otherwise one is made for this command.
-    const own: Orchestrator | undefined = p.orchestrator
-    const orch = own ?? (await orchestratorCreate({
-      metastore: p.metastore, dagsDirs: [p.cfg.dagsDir],
-      services: { engine: p.engine, catalog: p.catalog, tables: p.tables, metastore: p.metastore, store: p.store, log: p.log },
-    }))
-    try {
-      return await fn(orch, orch)
-    } finally {
-      if (!own) await orch.stop({ graceMs: 0 })
-    }
-  })
+  return withPlatform(io, values.home, p => fn(p.orchestrator, p.orchestrator))
 }
 
 const list: Command = {

@@ -41,3 +41,8 @@ export async function localAdminToken(server: string, cfg: AkkoConfig): Promise<
     return undefined
   }
 }
+
+/** The URL of this configuration's server as seen from this machine (a wildcard listen address means loopback). */
+export function localServerUrl(cfg: AkkoConfig): string {
+  return `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${cfg.port}`
+}

@@ -9,7 +9,7 @@ import { AkkoError, loadConfig, toAkkoError, type AkkoConfig } from '../../core/
 import type { ColumnMeta, Session } from '../../engine/index.js'
 import { TrinoClient, typeSignatureParse, type ClientResult, type TypeSignature } from '../../serve/index.js'
 import { EXIT_ERROR, EXIT_OK, usageError, type CliIo, type Command, type ExitCode } from '../command.js'
-import { envWithHome, HOME_OPTION, withPlatform, localAdminToken } from './shared.js'
+import { envWithHome, HOME_OPTION, withPlatform, localAdminToken, localServerUrl } from './shared.js'
 
 const FORMATS = ['ALIGNED', 'CSV', 'CSV_HEADER', 'CSV_UNQUOTED', 'CSV_HEADER_UNQUOTED', 'TSV', 'TSV_HEADER', 'JSON', 'NULL'] as const
 type Format = (typeof FORMATS)[number]
@@ -48,7 +48,7 @@ export const sql: Command = {
         return go(embeddedRunner(platform.engine, { user: str(values.user) ?? io.env.USER ?? 'admin', roles: ['akko-admin'], ...session }))
       })
     }
-    const server = str(values.server) ?? `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${cfg.port}`
+    const server = str(values.server) ?? localServerUrl(cfg)
     if (values.password) {
       const user = str(values.user)
       const password = io.env.AKKO_PASSWORD

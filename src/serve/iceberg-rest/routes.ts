@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { AkkoError, type Logger } from '../../core/index.js'
 import { type IcebergCatalog, type TableChange } from '../../storage/index.js'
-import { requirementsParse, updatesParse } from '../../storage/index.js'
+import { metadataCurrentSchema, requirementsParse, updatesParse, type TableMetadata } from '../../storage/index.js'
 import type { Namespace, TableIdent } from '../../storage/index.js'
 import type { TablePrivilege } from '../../govern/index.js'
 import {
@@ -47,6 +47,9 @@ export interface IcebergRestDeps {
 type Handler = (c: Context) => Promise<Response>
 type Route = readonly [method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler]
 
+/** Column names of a table's current schema (what the access rules are asked about). */
+const fieldNames = (m: TableMetadata): string[] => metadataCurrentSchema(m).fields.map(f => f.name)
+
 const noContent = (): Response => new Response(null, { status: 204 })
 
 /**
@@ -89,10 +92,7 @@ export function icebergRestApp(deps: IcebergRestDeps): Hono {
       if (e instanceof AkkoError && e.code === 'TABLE_NOT_FOUND') return undefined
       throw e
     })
-    if (!loaded) return []
-    const m = loaded.metadata
-    const schema = m.schemas.find(x => x['schema-id'] === m['current-schema-id'])
-    return (schema?.fields ?? []).map(f => f.name)
+    return loaded ? fieldNames(loaded.metadata) : []
   }
 
   const routes: Route[] = [
@@ -166,10 +166,10 @@ export function icebergRestApp(deps: IcebergRestDeps): Hono {
         await allowNamespace(c, ns(c), false)
         return existence(await catalog.tableExists(ident(c)))
       }
-      await allowTable(c, ident(c), ['SELECT'], columnsOf(ident(c)))
       const mode = c.req.query('snapshots') ?? 'all'
       if (mode !== 'all' && mode !== 'refs') throw new AkkoError('INVALID_REQUEST', `snapshots must be "all" or "refs", got ${JSON.stringify(mode)}`)
       const t = await catalog.loadTable(ident(c))
+      await allowTable(c, ident(c), ['SELECT'], async () => fieldNames(t.metadata))
       const etag = tableEtag(t.metadataLocation, mode)
       if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag } })
       const metadata = mode === 'refs' ? metadataWithRefSnapshots(t.metadata) : t.metadata
