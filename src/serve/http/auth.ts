@@ -69,7 +69,7 @@ export function credentialsParse(header: string | undefined): Credentials {
     const colon = text.indexOf(':')
     if (colon > 0) return { kind: 'basic', user: text.slice(0, colon), password: text.slice(colon + 1) }
   }
-  throw new AkkoError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <access token>" (get one from /realms/akko/protocol/openid-connect/token, or use the admin token `akko serve` printed)')
+  throw new AkkoError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <access token>" (get one from /realms/akko/protocol/openid-connect/token, or use the admin token in AKKO_HOME/secrets/admin-token; Trino clients may send a user and password)')
 }
 
 /** Accepts exactly `Authorization: Bearer <admin token>`; compares in constant time. */
